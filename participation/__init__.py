@@ -1,0 +1,169 @@
+"""The participation platform of the social centres of the Calaisis."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, has_request_context, session
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from participation.config import INSTANCE, ROOT, Config
+from participation.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+       "base-uri 'self'; object-src 'none'")
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                instance_path=str(INSTANCE))
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    _configure_secret_key(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    limiter.init_app(app)
+    _configure_login(app)
+    _register_blueprints(app)
+    _configure_templates(app)
+    _configure_responses(app)
+
+    from participation.core.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from participation import cli
+
+    cli.register(app)
+    return app
+
+
+def _configure_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if os.environ.get("PARTICIPATION_ENV") != "development" and not app.testing:
+        raise RuntimeError(
+            "SECRET_KEY is not set. In production, set it in the environment "
+            "(for example: export SECRET_KEY=$(python3 -c 'import secrets; "
+            "print(secrets.token_hex(32))')). For local development use `make run`.")
+    # Development only: a random key kept in instance/ so sessions survive restarts.
+    key_file = Path(app.instance_path) / "dev-secret-key"
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _select_locale() -> str:
+    languages = Config.LANGUAGES
+    if not has_request_context():  # CLI, outbox: callers use force_locale
+        return Config.BABEL_DEFAULT_LOCALE
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return Config.BABEL_DEFAULT_LOCALE
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Foreign keys on, WAL and a busy timeout, so several workers share one SQLite file."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        # Let SQLAlchemy emit BEGIN itself, so SAVEPOINTs work (pysqlite's own
+        # transaction handling breaks them).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+
+
+def _configure_login(app: Flask) -> None:
+    from participation.accounts.models import User
+
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+    login_manager.login_view = "accounts.login"
+
+    @login_manager.user_loader
+    def load_user(session_token: str):
+        user = db.session.scalar(db.select(User).where(User.session_token == session_token))
+        return user if user is not None and user.is_active else None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import abort
+
+        abort(401)
+
+
+def _register_blueprints(app: Flask) -> None:
+    # Explicit, so that reading this function tells every part of the site.
+    from participation.accounts import permissions as _accounts_rules  # noqa: F401
+    from participation.accounts.views import bp as accounts
+    from participation.core.views import bp as core
+    from participation.territory import permissions as _territory_rules  # noqa: F401
+    from participation.territory.views import bp as territory
+
+    for blueprint in (core, accounts, territory):
+        app.register_blueprint(blueprint)
+
+
+def _configure_templates(app: Flask) -> None:
+    from participation.core.permissions import has_perm
+    from participation.core.text import render_markdown
+
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.globals.update(
+        has_perm=lambda name, obj=None: has_perm(current_user, name, obj),
+        current_locale=lambda: str(get_locale()),
+        languages=app.config["LANGUAGES"],
+    )
+    app.jinja_env.filters.update(
+        date=lambda value, fmt="long": format_date(value, fmt) if value else "",
+        datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
+        markdown=render_markdown,
+    )
+
+
+def _configure_responses(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if current_user and current_user.is_authenticated:
+            # Pages for a logged-in person must not stay in a shared computer's cache.
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+    if app.config["MAIL_DELIVER_AFTER_REQUEST"]:
+        from participation.core.mail import deliver_due
+
+        @app.after_request
+        def deliver_mail(response):
+            deliver_due()
+            return response

@@ -1,0 +1,89 @@
+"""Command-line tools: ``flask demo load``, ``flask users create-admin``, ``flask outbox send``."""
+
+import time
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from participation.core.models import utcnow
+from participation.extensions import db
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(demo)
+    app.cli.add_command(users)
+    app.cli.add_command(outbox)
+
+
+@click.group(help="Demonstration data.")
+def demo():
+    pass
+
+
+@demo.command("load", help="Load the demo data (only into a database without accounts).")
+@click.option("--if-empty", is_flag=True, help="Do nothing, quietly, when accounts exist.")
+def demo_load(if_empty):
+    from participation.accounts.models import User
+    from participation.demo import load_demo
+
+    if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
+        if if_empty:
+            return
+        raise click.ClickException("the database already has accounts; demo data not loaded")
+    load_demo(utcnow())
+    db.session.commit()
+    click.echo("Demo data loaded. Every demo account uses the password demo-calaisis-2026.")
+
+
+@click.group(help="Accounts.")
+def users():
+    pass
+
+
+@users.command("create-admin", help="Make EMAIL an administrator (creating the account).")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              prompt_required=False, default=None,
+              help="Password for a new account (asked when --password is given empty).")
+def create_admin(email, password):
+    from participation.accounts.services import make_admin
+    from participation.core.errors import DomainError
+
+    try:
+        user, created = make_admin(email, utcnow(), password)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    if created and not password:
+        click.echo(f"Created {user.email}; use 'mot de passe oublié' to choose a password.")
+    else:
+        click.echo(f"{user.email} is an administrator.")
+
+
+@click.group(help="The email outbox.")
+def outbox():
+    pass
+
+
+@outbox.command("send", help="Send the emails that are due (run it every minute).")
+@click.option("--loop", type=int, default=0, help="Keep running, waking every N seconds.")
+def outbox_send(loop):
+    from participation.core.mail import deliver_due
+
+    while True:
+        counts = deliver_due()
+        click.echo(f"sent {counts['sent']}, to retry {counts['retry']}, "
+                   f"failed {counts['failed']}")
+        if not loop:
+            break
+        time.sleep(loop)
+
+
+@outbox.command("retry-failed", help="Queue again the emails that gave up.")
+def outbox_retry():
+    from participation.core.mail import retry_failed
+
+    count = retry_failed()
+    db.session.commit()
+    click.echo(f"{count} message(s) queued again")

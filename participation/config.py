@@ -1,0 +1,85 @@
+"""Configuration: safe defaults for a laptop, everything else from the environment."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    # Production refuses to start without a SECRET_KEY (see create_app).
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    PRODUCTION = _env_bool("PRODUCTION")
+
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE / 'participation.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+    LANGUAGES = {"fr": "Français", "en": "English"}
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=1)
+
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session; a slow typist must not lose a form
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+
+    # Mail: the outbox delivers over SMTP with these; MAIL_TRANSPORT=console prints instead.
+    MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "smtp")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "Participation Calaisis <ne-pas-repondre@participation-calaisis.fr>"
+    )
+    # Delivered right after the request that queued them (handy with make run).
+    MAIL_DELIVER_AFTER_REQUEST = _env_bool("MAIL_DELIVER_AFTER_REQUEST")
+    OUTBOX_MAX_ATTEMPTS = 12
+
+    # Where links in emails point (the site's public address).
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+    CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "dpo@participation-calaisis.fr")
+
+    PASSWORD_RESET_MAX_AGE = 3600  # seconds
+    EMAIL_CONFIRM_MAX_AGE = 7 * 24 * 3600
+    SETUP_CODE_VALID_DAYS = 30
+    VERIFICATION_VALID_DAYS = 3 * 365
+
+
+class TestConfig(Config):
+    TESTING = True
+    PRODUCTION = False
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False
+    MAIL_TRANSPORT = "smtp"
+    MAIL_DELIVER_AFTER_REQUEST = False
+    SITE_URL = "http://localhost"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False

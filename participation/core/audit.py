@@ -1,0 +1,59 @@
+"""The audit log: every act a staff member or admin does for someone else.
+
+Written in the same transaction as the act itself; admins read it.
+"""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from participation.core.models import UTCDateTime, utcnow
+from participation.extensions import db
+
+# What each action key means, for the admin's page.
+ACTIONS = {
+    "account.assisted_created": _l("created an assisted account"),
+    "account.setup_code_issued": _l("issued a one-time code"),
+    "account.residence_verified": _l("verified the residence"),
+    "account.role_granted": _l("granted a role"),
+    "account.role_revoked": _l("revoked a role"),
+    "account.admin_created": _l("made an administrator"),
+    "territory.commune_changed": _l("changed a commune"),
+    "territory.organisation_changed": _l("changed an organisation"),
+    "territory.organisation_created": _l("added an organisation"),
+}
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    subject_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(60))
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    actor = relationship("User", foreign_keys=[actor_id])
+    subject = relationship("User", foreign_keys=[subject_id])
+
+    @property
+    def label(self) -> str:
+        return str(ACTIONS.get(self.action, self.action))
+
+
+def record(actor, action: str, subject=None, **details) -> AuditEntry:
+    """Log that ``actor`` did ``action`` (for ``subject``); flushed, never committed."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    entry = AuditEntry(
+        actor_id=actor.id if actor is not None else None,
+        subject_id=subject.id if subject is not None else None,
+        action=action,
+        details=details,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry

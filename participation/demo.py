@@ -1,0 +1,63 @@
+"""Demo data: the cast of PRODUCT.md, so every page has something true to show.
+
+Built with the same services as the site. Each domain adds its own part here.
+"""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from participation.accounts import services as accounts
+from participation.accounts.models import User
+from participation.extensions import db
+from participation.territory.models import Centre, Commune, Federation
+
+DEMO_PASSWORD = "demo-calaisis-2026"  # noqa: S105 (published in the README on purpose)
+
+
+def _commune(name: str) -> Commune:
+    return db.session.scalar(sa.select(Commune).where(Commune.name == name))
+
+
+def _centre(short_name: str) -> Centre:
+    return db.session.scalar(sa.select(Centre).where(Centre.short_name == short_name))
+
+
+def _person(email: str, pseudonym: str, commune: str | None, birth_year: int | None,
+            now: datetime) -> User:
+    user = User(email=email, email_confirmed_at=now, pseudonym=pseudonym,
+                pseudonym_key=accounts.pseudonym_key(pseudonym),
+                commune=_commune(commune) if commune else None, birth_year=birth_year,
+                locale="fr", privacy_accepted_at=now,
+                password_hash=accounts.generate_password_hash(DEMO_PASSWORD))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def load_demo(now: datetime) -> dict[str, User]:
+    """Create the demo accounts and their roles; flushed, the caller commits."""
+    cast = {
+        "habitant": _person("habitant@example.org", "Karima", "Calais", 1984, now),
+        "nouvelle": _person("nouvelle@example.org", "Léa", "Sangatte", 2001, now),
+        "animateur": _person("animateur@example.org", "Yanis (Matisse)", "Calais", 1990, now),
+        "directrice": _person("directrice@example.org", "Sophie (Cousteau)", "Marck", 1975, now),
+        "president": _person("president@example.org", "Jean-Pierre (Espace Fort)", "Calais",
+                             1958, now),
+        "federation": _person("federation@example.org", "Nadia (Fédération)", None, 1970, now),
+        "admin": _person("admin@example.org", "Administration", None, None, now),
+    }
+    admin = cast["admin"]
+    admin.is_admin = True
+    federation = db.session.scalar(sa.select(Federation))
+    accounts.grant_role(admin, cast["animateur"], _centre("Matisse"), "animator")
+    accounts.grant_role(admin, cast["directrice"], _centre("Jacques Yves Cousteau"), "director")
+    accounts.grant_role(admin, cast["president"], _centre("Espace Fort"), "president")
+    accounts.grant_role(admin, cast["federation"], federation, "federal_delegate")
+    accounts.verify_residence(cast["animateur"], cast["habitant"], _centre("Matisse"),
+                              _commune("Calais"), now)
+    # An assisted account, as made at Matisse's front desk for someone without email.
+    accounts.create_assisted_account(cast["animateur"], pseudonym="Marcel",
+                                     commune=_commune("Calais"), birth_year=1948,
+                                     centre=_centre("Matisse"), now=now)
+    return cast

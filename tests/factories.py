@@ -1,0 +1,51 @@
+"""factory_boy factories bound to the test's session."""
+
+from datetime import UTC, datetime
+
+import factory
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from participation.accounts.models import Role, User
+from participation.accounts.services import pseudonym_key
+from participation.extensions import db
+from participation.territory.models import Commune
+
+PASSWORD = "un mot de passe assez long"
+# Hashed once: scrypt is slow on purpose, and every test user shares it.
+PASSWORD_HASH = generate_password_hash(PASSWORD)
+
+
+def _commune(name="Calais"):
+    return db.session.scalar(sa.select(Commune).where(Commune.name == name))
+
+
+class BaseFactory(factory.alchemy.SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        # Committed as the site would: the test's outer transaction still rolls it all back.
+        sqlalchemy_session_persistence = "commit"
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    pseudonym = factory.Sequence(lambda n: f"Personne {n}")
+    pseudonym_key = factory.LazyAttribute(lambda o: pseudonym_key(o.pseudonym))
+    email = factory.LazyAttribute(lambda o: f"{o.pseudonym_key}@example.org")
+    email_confirmed_at = factory.LazyFunction(lambda: datetime(2026, 1, 5, tzinfo=UTC))
+    password_hash = PASSWORD_HASH
+    commune = factory.LazyFunction(_commune)
+    birth_year = 1985
+    locale = "fr"
+    privacy_accepted_at = factory.LazyFunction(lambda: datetime(2026, 1, 5, tzinfo=UTC))
+
+
+def staff(kind, organisation, **fields) -> User:
+    user = UserFactory(**fields)
+    db.session.add(Role(user=user, organisation=organisation, kind=kind))
+    db.session.commit()
+    db.session.refresh(user)
+    return user
