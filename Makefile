@@ -52,7 +52,7 @@ lint: $(VENV)/.installed-test
 # After changing user-facing strings: extract them, then translate the new French entries.
 i18n: $(VENV)/.installed-run
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output --omit-header .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .cache $(MO)

@@ -181,7 +181,7 @@ def reset_password(token: str, password: str, now: datetime) -> User:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not user.password_hash or not check_password_hash(user.password_hash, current):
-        raise DomainError(_l("Your current password is not right."), "current_password")
+        raise DomainError(_l("Your current password is incorrect."), "current_password")
     _check_password(new, user.email, user.pseudonym)
     _set_password(user, new)
 
@@ -189,7 +189,7 @@ def change_password(user: User, current: str, new: str) -> None:
 def request_email_change(user: User, new_email: str, password: str) -> None:
     """Send a confirmation link to the new address; the change happens when it is followed."""
     if not user.password_hash or not check_password_hash(user.password_hash, password):
-        raise DomainError(_l("Your current password is not right."), "password")
+        raise DomainError(_l("Your current password is incorrect."), "password")
     new_email = normalise_email(new_email)
     if new_email == user.email:
         raise DomainError(_l("This is already your email."), "email")
@@ -221,7 +221,7 @@ def set_locale(user: User, locale: str) -> None:
 def delete_account(user: User, password: str | None, now: datetime) -> None:
     """Erase the person's data; their public contributions stay, signed "former participant"."""
     if user.password_hash and not check_password_hash(user.password_hash, password or ""):
-        raise DomainError(_l("Your password is not right."), "password")
+        raise DomainError(_l("Your password is incorrect."), "password")
     email = user.email
     personal_data.erase(user)
     if email:

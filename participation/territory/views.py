@@ -64,7 +64,7 @@ def edit_organisation(organisation_id):
     organisation = db.get_or_404(Organisation, organisation_id) if organisation_id else None
     form = OrganisationForm(obj=organisation)
     fill_communes(form.commune, list_communes())
-    form.commune.choices[0] = ("", _l("None (see town)"))
+    form.commune.choices[0] = ("", _l("None (outside our communes: fill in the town)"))
     form.commune.choices.pop()  # "another commune" is what the town field is for
     if organisation is not None and not form.is_submitted():
         form.commune.data = str(organisation.commune_id or "")
