@@ -53,6 +53,7 @@ def create_admin(email, password):
     try:
         user, created = make_admin(email, utcnow(), password)
     except DomainError as error:
+        db.session.rollback()
         raise click.ClickException(str(error.message)) from None
     db.session.commit()
     if created and not password:

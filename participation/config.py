@@ -39,6 +39,10 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     PERMANENT_SESSION_LIFETIME = timedelta(days=1)
 
+    # How many reverse proxies stand in front (their X-Forwarded-* headers are trusted):
+    # rate limits count per visitor address, not per proxy.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None  # tied to the session; a slow typist must not lose a form
 

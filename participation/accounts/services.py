@@ -399,6 +399,8 @@ def make_admin(email: str, now: datetime, password: str | None = None) -> tuple[
     user = db.session.scalar(sa.select(User).where(User.email == email))
     created = user is None
     if created:
+        if password:
+            _check_password(password, email)
         base = pseudonym_key(email.split("@")[0]) or "admin"
         pseudonym = base
         while db.session.scalar(sa.select(User.id).where(User.pseudonym_key == pseudonym)):
@@ -407,7 +409,6 @@ def make_admin(email: str, now: datetime, password: str | None = None) -> tuple[
                     email_confirmed_at=now, locale="fr")
         db.session.add(user)
         if password:
-            _check_password(password, email)
             _set_password(user, password)
     user.is_admin = True
     db.session.flush()

@@ -141,7 +141,9 @@ def deliver_due(now: datetime | None = None, limit: int = 200) -> dict[str, int]
             message.message_id = message.message_id or make_msgid(domain="participation-calaisis")
             try:
                 if config["MAIL_TRANSPORT"] == "console":
-                    print(_as_email(message, config["MAIL_DEFAULT_SENDER"]).as_string())
+                    # Readable as is in a terminal, links unbroken (development only).
+                    print(f"--- email to {message.recipient}: {message.subject}\n"
+                          f"{message.body_text}---", flush=True)
                 else:
                     smtp = smtp or _open_smtp(config)
                     smtp.send_message(_as_email(message, config["MAIL_DEFAULT_SENDER"]))

@@ -129,3 +129,18 @@ def test_forms_carry_a_csrf_token(app, client):
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert page.count('name="csrf_token"') >= 2  # the language switch and the login form
+
+
+def test_behind_a_proxy_rate_limits_count_the_visitor_address():
+    config = type("Proxied", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": "sqlite://",
+                                             "PROXY_COUNT": 1})
+    app = create_app(config)
+
+    @app.get("/address")
+    def address():
+        from flask import request
+
+        return request.remote_addr
+
+    response = app.test_client().get("/address", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert response.text == "203.0.113.7"

@@ -1,0 +1,47 @@
+"""Command-line tools an operator runs on the server."""
+
+import sqlalchemy as sa
+
+from participation.accounts.models import User
+from participation.core.audit import AuditEntry
+from participation.core.mail import OutboxMessage, queue_email
+from participation.extensions import db
+
+
+def test_create_admin_makes_a_new_account(app, session):
+    result = app.test_cli_runner().invoke(args=["users", "create-admin", "Chef@Example.org"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(sa.select(User).where(User.email == "chef@example.org"))
+    assert user.is_admin and user.password_hash is None
+    assert "mot de passe oublié" in result.output
+    assert db.session.scalar(sa.select(AuditEntry.action).where(AuditEntry.subject_id
+                                                               == user.id)) \
+        == "account.admin_created"
+
+
+def test_create_admin_promotes_an_existing_account(app, session, inhabitant):
+    result = app.test_cli_runner().invoke(args=["users", "create-admin", inhabitant.email])
+    assert result.exit_code == 0
+    db.session.refresh(inhabitant)
+    assert inhabitant.is_admin
+
+
+def test_create_admin_refuses_a_weak_password(app, session):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create-admin", "x@example.org", "--password", "azertyuiop123"])
+    assert result.exit_code != 0
+    assert db.session.scalar(sa.select(User).where(User.email == "x@example.org")) is None
+
+
+def test_outbox_send_reports_what_it_did(app, session, inhabitant):
+    queue_email(inhabitant.email, "reset_password", "fr", user=inhabitant, reset_url="x",
+                minutes=60)
+    db.session.commit()
+    app.config["MAIL_TRANSPORT"] = "console"
+    try:
+        result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    finally:
+        app.config["MAIL_TRANSPORT"] = "smtp"
+    assert result.exit_code == 0
+    assert "sent 1" in result.output
+    assert db.session.scalar(sa.select(OutboxMessage.status)) == "sent"
