@@ -126,11 +126,24 @@ def _register_blueprints(app: Flask) -> None:
     from participation.accounts import permissions as _accounts_rules  # noqa: F401
     from participation.accounts.views import bp as accounts
     from participation.core.views import bp as core
+    from participation.moderation.views import bp as moderation
+    from participation.notifications.views import bp as notifications
+    from participation.proposals import permissions as _proposals_rules  # noqa: F401
+    from participation.proposals.views import bp as proposals
     from participation.territory import permissions as _territory_rules  # noqa: F401
     from participation.territory.views import bp as territory
 
-    for blueprint in (core, accounts, territory):
+    for blueprint in (core, accounts, territory, proposals, moderation, notifications):
         app.register_blueprint(blueprint)
+
+    @app.context_processor
+    def unread_notifications():
+        from participation.notifications.services import unread_count
+
+        def count():
+            return unread_count(current_user) if current_user.is_authenticated else 0
+
+        return {"unread_notifications": count}
 
 
 def _configure_templates(app: Flask) -> None:

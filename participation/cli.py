@@ -14,6 +14,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(users)
     app.cli.add_command(outbox)
+    app.cli.add_command(proposals)
+    app.cli.add_command(notifications)
 
 
 @click.group(help="Demonstration data.")
@@ -31,7 +33,11 @@ def demo_load(if_empty):
         if if_empty:
             return
         raise click.ClickException("the database already has accounts; demo data not loaded")
+    from participation.core.mail import OutboxMessage
+
     load_demo(utcnow())
+    # The demo's example.org people get no email: the notifications stay in the site.
+    db.session.execute(sa.delete(OutboxMessage))
     db.session.commit()
     click.echo("Demo data loaded. Every demo account uses the password demo-calaisis-2026.")
 
@@ -88,3 +94,32 @@ def outbox_retry():
     count = retry_failed()
     db.session.commit()
     click.echo(f"{count} message(s) queued again")
+
+
+@click.group(help="Proposals.")
+def proposals():
+    pass
+
+
+@proposals.command("remind", help="Remind animators of answers due, tell directors of late "
+                                  "ones (run it daily).")
+def proposals_remind():
+    from participation.proposals.services import send_answer_reminders
+
+    counts = send_answer_reminders(utcnow())
+    db.session.commit()
+    click.echo(f"reminded {counts['reminded']}, overdue {counts['overdue']}")
+
+
+@click.group(help="Notifications.")
+def notifications():
+    pass
+
+
+@notifications.command("digest", help="Send the weekly summaries (run it once a week).")
+def notifications_digest():
+    from participation.notifications.services import send_digests
+
+    count = send_digests(utcnow())
+    db.session.commit()
+    click.echo(f"{count} summary email(s) queued")

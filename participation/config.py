@@ -44,6 +44,14 @@ class Config:
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))
+
+    # Proposals: the charter's promise that every idea gets a public answer.
+    ANSWER_DEADLINE_DAYS = int(os.environ.get("ANSWER_DEADLINE_DAYS", "30"))
+    ANSWER_REMINDER_DAYS = int(os.environ.get("ANSWER_REMINDER_DAYS", "7"))
+    REPORTS_TO_HIDE = int(os.environ.get("REPORTS_TO_HIDE", "3"))
+    VERIFIED_PUBLISH_DIRECTLY = _env_bool("VERIFIED_PUBLISH_DIRECTLY")
+    COMMENT_EDIT_MINUTES = 15
     WTF_CSRF_TIME_LIMIT = None  # tied to the session; a slow typist must not lose a form
 
     RATELIMIT_ENABLED = True

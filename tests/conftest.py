@@ -36,7 +36,10 @@ def _database_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     url = _database_url(tmp_path_factory)
-    config = type("RunConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url})
+    config = type("RunConfig", (TestConfig,), {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+    })
     app = create_app(config)
     with app.app_context():
         if db.engine.dialect.name == "postgresql":

@@ -49,3 +49,32 @@ def staff(kind, organisation, **fields) -> User:
     db.session.commit()
     db.session.refresh(user)
     return user
+
+
+def theme(name="Santé et prévention"):
+    from participation.proposals.models import Theme
+
+    return db.session.scalar(sa.select(Theme).where(Theme.name_fr == name))
+
+
+def proposal(author, status="published", title="Des bancs le long de la digue",
+             body="Pour se reposer en marchant. <script>alert(1)</script>", centre=None,
+             commune="Calais", now=None, moderator=None):
+    """A proposal brought to ``status`` through the services, as people would."""
+    from participation.proposals import services
+    from participation.territory.models import Centre
+
+    now = now or datetime(2026, 11, 1, 10, tzinfo=UTC)
+    centre = centre or db.session.scalar(sa.select(Centre).where(Centre.short_name == "Matisse"))
+    data = services.ProposalData(title=title, body=body, theme=theme(), centre=centre,
+                                 commune=_commune(commune) if commune else None)
+    made = services.create_proposal(author, data, now)
+    if status != "draft":
+        services.submit(made, author, now)
+    moderator = moderator or author
+    if status in ("published", "under_study", "retained", "not_retained"):
+        services.publish(made, moderator, now)
+    if status in ("under_study", "retained", "not_retained"):
+        services.answer(made, moderator, status, "Notre réponse publique.", now)
+    db.session.commit()
+    return made

@@ -45,3 +45,20 @@ def test_outbox_send_reports_what_it_did(app, session, inhabitant):
     assert result.exit_code == 0
     assert "sent 1" in result.output
     assert db.session.scalar(sa.select(OutboxMessage.status)) == "sent"
+
+
+def test_reminders_and_digests_commands(app, session, inhabitant):
+    from datetime import timedelta
+
+    from participation.core.models import utcnow
+    from tests import factories
+
+    proposal = factories.proposal(inhabitant, status="submitted")
+    from participation.proposals.services import publish
+
+    publish(proposal, inhabitant, utcnow() - timedelta(days=40))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["proposals", "remind"])
+    assert result.exit_code == 0 and "overdue 1" in result.output
+    result = app.test_cli_runner().invoke(args=["notifications", "digest"])
+    assert result.exit_code == 0 and "summary" in result.output

@@ -20,6 +20,7 @@ ACTIONS = {
     "account.role_granted": _l("granted a role"),
     "account.role_revoked": _l("revoked a role"),
     "account.admin_created": _l("made an administrator"),
+    "proposals.recorded_for": _l("recorded a proposal on their behalf"),
     "territory.commune_changed": _l("changed a commune"),
     "territory.organisation_changed": _l("changed an organisation"),
     "territory.organisation_created": _l("added an organisation"),

@@ -31,9 +31,17 @@ def form_error(form, error) -> None:
         form.form_errors.append(str(error.message))
 
 
+def _site_adapter():
+    site = urlsplit(current_app.config["SITE_URL"])
+    return current_app.url_map.bind(site.netloc, script_name=site.path or "/",
+                                    url_scheme=site.scheme)
+
+
 def external_url(endpoint: str, **values) -> str:
     """An absolute link to this site (for emails), built from SITE_URL, not the request."""
-    site = urlsplit(current_app.config["SITE_URL"])
-    adapter = current_app.url_map.bind(site.netloc, script_name=site.path or "/",
-                                       url_scheme=site.scheme)
-    return adapter.build(endpoint, values, force_external=True)
+    return _site_adapter().build(endpoint, values, force_external=True)
+
+
+def path_for(endpoint: str, **values) -> str:
+    """A link inside the site (for notifications), that works outside a request too."""
+    return _site_adapter().build(endpoint, values)

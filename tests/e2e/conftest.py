@@ -50,6 +50,7 @@ def live_app(app):
         pytest.skip(reason)
     config = type("LiveConfig", (TestConfig,), {
         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "UPLOAD_FOLDER": app.config["UPLOAD_FOLDER"],
         "WTF_CSRF_ENABLED": True,
     })
     live = create_app(config)

@@ -1,0 +1,37 @@
+"""The texts of notifications, by key; placeholders are filled when the reader sees them."""
+
+from flask_babel import lazy_gettext as _l
+
+MESSAGES = {
+    "proposal.published": _l("Your proposal “%(title)s” is published."),
+    "proposal.changes_requested": _l("The animators ask you to change your proposal "
+                                     "“%(title)s”: %(message)s"),
+    "proposal.rejected": _l("Your proposal “%(title)s” was not published: %(message)s"),
+    "proposal.answered": _l("“%(title)s” is now %(status)s: %(message)s"),
+    "proposal.supported_answered": _l("A proposal you support, “%(title)s”, is now "
+                                      "%(status)s."),
+    "proposal.commented": _l("%(name)s commented on your proposal “%(title)s”."),
+    "proposal.replied": _l("%(name)s replied to your comment on “%(title)s”."),
+    "proposal.submitted": _l("A proposal waits for moderation: “%(title)s”."),
+    "proposal.reported": _l("Content was reported on “%(title)s”."),
+    "proposal.answer_due": _l("“%(title)s” needs a first public answer before %(date)s."),
+    "proposal.answer_overdue": _l("“%(title)s” has waited more than %(days)s days for a "
+                                  "public answer."),
+    "proposal.hidden": _l("Your content on “%(title)s” is hidden after reports, until an "
+                          "animator decides."),
+}
+
+
+def render(notification) -> str:
+    template = MESSAGES.get(notification.message)
+    if template is None:
+        return notification.message
+    params = dict(notification.params or {})
+    if "status_key" in params:
+        from participation.proposals.models import STATUS_LABELS
+
+        params["status"] = str(STATUS_LABELS.get(params["status_key"], params["status_key"]))
+    try:
+        return str(template) % params
+    except (KeyError, TypeError, ValueError):
+        return str(template)

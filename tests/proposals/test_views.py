@@ -1,0 +1,340 @@
+"""Proposal pages through HTTP: each route, with the refusals, and the query counts."""
+
+import io
+import re
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from participation.core.audit import AuditEntry
+from participation.extensions import db
+from participation.proposals.models import Comment, Proposal
+from tests import factories
+
+
+def _form(**overrides):
+    data = {"title": "Un composteur partagé", "body": "Dans la cour de l'école.",
+            "theme": str(factories.theme().id), "commune": str(factories._commune().id),
+            "centre": ""}
+    data.update(overrides)
+    return data
+
+
+def _png() -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), "orange").save(buffer, "PNG")
+    buffer.seek(0)
+    return buffer
+
+
+def test_write_preview_and_send(client, login, inhabitant, animator):
+    login(inhabitant)
+    assert client.get("/propositions/nouvelle").status_code == 200
+    response = client.post("/propositions/nouvelle", data={**_form(), "photo": (_png(), "p.png")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    proposal = db.session.scalar(sa.select(Proposal).where(Proposal.author_id == inhabitant.id))
+    assert proposal.status == "draft" and proposal.photo.endswith(".jpg")
+    assert proposal.centre.short_name in ("Matisse", "Espace Fort")  # suggested from Calais
+    preview = client.get(f"/propositions/{proposal.id}")
+    assert "Envoyer ma proposition" in preview.text or "Send my proposal" in preview.text
+    assert client.get(f"/media/{proposal.photo_thumb}").status_code == 200
+    client.post(f"/propositions/{proposal.id}/envoyer")
+    db.session.refresh(proposal)
+    assert proposal.status == "submitted"
+
+
+def test_a_bad_photo_keeps_everything_typed(client, login, inhabitant):
+    login(inhabitant)
+    response = client.post("/propositions/nouvelle",
+                           data={**_form(), "photo": (io.BytesIO(b"%PDF-1.4 nope"), "x.jpg")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert 'value="Un composteur partagé"' in response.text
+    assert "Dans la cour de l&#39;école." in response.text
+    assert 'aria-invalid="true"' in response.text
+    assert db.session.scalar(sa.select(Proposal)) is None
+
+
+def test_list_filters_search_and_sort(client, inhabitant):
+    factories.proposal(inhabitant, title="Prévention santé au marché")
+    factories.proposal(inhabitant, title="Des bancs sur la digue", commune="Marck")
+    factories.proposal(inhabitant, status="submitted", title="Pas encore publiée")
+    page = client.get("/propositions").text
+    assert "Prévention santé au marché" in page and "Pas encore publiée" not in page
+    found = client.get("/propositions?q=SANTE").text
+    assert "Prévention santé au marché" in found and "Des bancs" not in found
+    marck = factories._commune("Marck").id
+    assert "Prévention" not in client.get(f"/propositions?commune={marck}").text
+    assert client.get("/propositions?sort=supported&status=published").status_code == 200
+    assert client.get("/propositions?commune=abc").status_code == 200  # ignored, no 500
+    assert client.get("/propositions?page=999").status_code == 200
+
+
+def test_unpublished_proposal_is_private(client, login, inhabitant, verified, animator,
+                                         other_animator):
+    proposal = factories.proposal(inhabitant, status="submitted")
+    url = f"/propositions/{proposal.id}"
+    assert client.get(url).status_code == 302  # anonymous: log in first
+    login(verified)
+    assert client.get(url).status_code == 404
+    login(other_animator)
+    assert client.get(url).status_code == 404  # Espace Fort does not follow it
+    login(animator)
+    assert client.get(url).status_code == 200
+    login(inhabitant)
+    assert client.get(url).status_code == 200
+
+
+def test_rejected_proposal_of_someone_else_is_not_shown(client, login, inhabitant, verified,
+                                                        animator):
+    proposal = factories.proposal(inhabitant, status="submitted")
+    from participation.proposals.services import reject
+
+    reject(proposal, animator, "Nom propre.", factories.datetime.now(factories.UTC))
+    db.session.commit()
+    login(verified)
+    assert client.get(f"/propositions/{proposal.id}").status_code == 404
+
+
+def test_inhabitant_cannot_moderate_nor_edit_others(client, login, inhabitant, verified):
+    proposal = factories.proposal(inhabitant, status="submitted")
+    login(verified)
+    assert client.post(f"/moderation/propositions/{proposal.id}",
+                       data={"decision": "publish"}).status_code in (403, 404)
+    assert client.get("/moderation").status_code == 403
+    mine = factories.proposal(inhabitant, status="draft", title="Brouillon d'Inès")
+    assert client.get(f"/propositions/{mine.id}/modifier").status_code == 404
+    login(inhabitant)
+    assert client.get(f"/propositions/{mine.id}/modifier").status_code == 200
+    assert client.post(f"/moderation/propositions/{proposal.id}",
+                       data={"decision": "publish"}).status_code == 403
+
+
+def test_animator_moderates_and_answers(client, login, inhabitant, animator, outbox):
+    proposal = factories.proposal(inhabitant, status="submitted")
+    login(animator)
+    assert "Un" in client.get("/moderation").text
+    refused = client.post(f"/moderation/propositions/{proposal.id}",
+                          data={"decision": "reject", "message": ""})
+    assert refused.status_code == 400 and 'aria-invalid="true"' in refused.text
+    client.post(f"/moderation/propositions/{proposal.id}", data={"decision": "publish"})
+    db.session.refresh(proposal)
+    assert proposal.status == "published"
+    response = client.post(f"/propositions/{proposal.id}/repondre",
+                           data={"status": "retained", "message": "Retenue pour 2027."})
+    assert response.status_code == 302
+    db.session.refresh(proposal)
+    assert proposal.status == "retained"
+    page = client.get(f"/propositions/{proposal.id}").text
+    assert "Retenue pour 2027." in page
+    assert any("Retenue pour 2027." in m.body_text for m in outbox(inhabitant.email))
+
+
+def test_support_with_one_tap_without_javascript(client, login, inhabitant, verified):
+    proposal = factories.proposal(inhabitant)
+    login(verified)
+    client.post(f"/propositions/{proposal.id}/soutien", data={"support": "1"})
+    client.post(f"/propositions/{proposal.id}/soutien", data={"support": "1"})
+    db.session.refresh(proposal)
+    assert proposal.support_count == 1
+    assert "Retirer mon soutien" in client.get(f"/propositions/{proposal.id}").text
+    client.post(f"/propositions/{proposal.id}/soutien", data={"support": "0"})
+    db.session.refresh(proposal)
+    assert proposal.support_count == 0
+    login(inhabitant)  # the author does not support their own idea
+    assert client.post(f"/propositions/{proposal.id}/soutien",
+                       data={"support": "1"}).status_code == 403
+
+
+def test_comments_reply_edit_delete_and_report(client, login, inhabitant, verified, admin):
+    proposal = factories.proposal(inhabitant)
+    login(verified)
+    client.post(f"/propositions/{proposal.id}/commentaires", data={"body": "Bravo"})
+    first = db.session.scalar(sa.select(Comment))
+    client.post(f"/propositions/{proposal.id}/commentaires",
+                data={"body": "Merci", "parent": str(first.id)})
+    edit_url = f"/propositions/{proposal.id}/commentaires/{first.id}/modifier"
+    assert client.post(edit_url, data={"body": "Bravo !"}).status_code == 302
+    db.session.refresh(first)
+    assert first.body == "Bravo !" and first.edited_at is not None
+    login(admin)
+    assert client.post(edit_url, data={"body": "piraté"}).status_code == 403
+    response = client.post(f"/propositions/{proposal.id}/signaler",
+                           data={"reason": "insult", "commentaire": str(first.id)})
+    assert response.status_code == 302
+    login(verified)
+    client.post(f"/propositions/{proposal.id}/commentaires/{first.id}/supprimer")
+    page = client.get(f"/propositions/{proposal.id}").text
+    assert "Commentaire supprimé par son auteur" in page or "deleted by its author" in page
+
+
+def test_comment_cannot_be_corrected_after_15_minutes(client, login, inhabitant, verified):
+    from datetime import UTC, datetime
+
+    proposal = factories.proposal(inhabitant)
+    old = Comment(proposal_id=proposal.id, author_id=verified.id, body="Vieux",
+                  created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    db.session.add(old)
+    db.session.commit()
+    login(verified)
+    url = f"/propositions/{proposal.id}/commentaires/{old.id}/modifier"
+    assert client.get(url).status_code == 403
+
+
+def test_hidden_comment_says_why(client, app, login, inhabitant, verified):
+    from participation.proposals.services import add_comment, report
+
+    proposal = factories.proposal(inhabitant)
+    now = factories.datetime.now(factories.UTC)
+    bad = add_comment(verified, proposal, "Texte injurieux ici", now)
+    for person in [factories.UserFactory() for _ in range(3)]:
+        report(person, proposal, "insult", None, now, comment=bad)
+    db.session.commit()
+    page = client.get(f"/propositions/{proposal.id}").text
+    assert "Texte injurieux ici" not in page
+    assert "Masqué par la modération" in page or "Hidden by moderation" in page
+
+
+def test_staff_record_a_proposal_for_someone(client, login, animator, inhabitant):
+    login(animator)
+    response = client.post(f"/accueil/habitant/{inhabitant.id}/proposition", data=_form())
+    assert response.status_code == 302
+    proposal = db.session.scalar(sa.select(Proposal))
+    assert proposal.author_id == inhabitant.id and proposal.recorded_by_id == animator.id
+    assert proposal.status == "submitted"
+    assert db.session.scalar(sa.select(AuditEntry.action).where(
+        AuditEntry.subject_id == inhabitant.id)) == "proposals.recorded_for"
+
+
+def test_inhabitant_cannot_record_for_someone(client, login, inhabitant, verified):
+    login(inhabitant)
+    assert client.get(f"/accueil/habitant/{verified.id}/proposition").status_code == 403
+
+
+def test_notifications_list_open_and_preferences(client, login, inhabitant, animator):
+    proposal = factories.proposal(inhabitant, status="submitted")
+    from participation.proposals.services import publish
+
+    publish(proposal, animator, factories.datetime.now(factories.UTC))
+    db.session.commit()
+    login(inhabitant)
+    home = client.get("/").text
+    assert re.search(r'class="count">1<', home)
+    page = client.get("/notifications").text
+    assert "Un" in page
+    link = re.search(r'href="(/notifications/\d+)"', page).group(1)
+    assert client.get(link).location == f"/propositions/{proposal.id}"
+    assert not re.search(r'class="count">', client.get("/").text)
+    client.post("/notifications/preferences", data={"my_proposals": "none",
+                                                    "comments": "bogus"})
+    from participation.notifications.services import preferences_of
+
+    prefs = preferences_of(inhabitant)
+    assert prefs["my_proposals"] == "none" and prefs["comments"] == "digest"
+
+
+def test_other_peoples_notifications_are_404(client, login, inhabitant, verified, animator):
+    proposal = factories.proposal(inhabitant, status="submitted")
+    from participation.notifications.models import Notification
+    from participation.proposals.services import publish
+
+    publish(proposal, animator, factories.datetime.now(factories.UTC))
+    db.session.commit()
+    notification = db.session.scalar(sa.select(Notification))
+    login(verified)
+    assert client.get(f"/notifications/{notification.id}").status_code == 404
+
+
+def test_answer_times_page(client, inhabitant):
+    factories.proposal(inhabitant, status="under_study")
+    assert "Matisse" in client.get("/propositions/delais-de-reponse").text
+
+
+# --- A fixed number of queries, whatever the amount of data --------------------------------
+
+@contextmanager
+def _count_queries():
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
+def _add_proposals(author, n):
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 10, 1, tzinfo=UTC)
+    rows = [{"author_id": author.id, "title": f"Idée numéro {i}", "body": "Texte",
+             "search_text": f"idee numero {i}", "theme_id": factories.theme().id,
+             "commune_id": factories._commune().id,
+             "centre_id": factories.staff.__globals__["db"].session.scalar(
+                 sa.text("SELECT id FROM organisations WHERE short_name = 'Matisse'")),
+             "status": "published", "published_at": now, "created_at": now, "updated_at": now,
+             "support_count": i % 7, "comment_count": i % 3, "report_count": 0}
+            for i in range(n)]
+    db.session.execute(sa.insert(Proposal), rows)
+    db.session.commit()
+
+
+def _queries_for(client, url):
+    client.get(url)  # warm caches (themes, translations)
+    with _count_queries() as statements:
+        assert client.get(url).status_code == 200
+    return len(statements)
+
+
+@pytest.mark.parametrize("url", ["/propositions", "/propositions?sort=supported&q=idee",
+                                 "/propositions?page=2"])
+def test_list_runs_the_same_queries_with_10_or_300_proposals(client, login, inhabitant,
+                                                            verified, url):
+    login(verified)
+    _add_proposals(inhabitant, 10 + 20)  # page 2 exists in both cases
+    few = _queries_for(client, url)
+    _add_proposals(inhabitant, 270)
+    many = _queries_for(client, url)
+    assert few == many
+
+
+def test_proposal_page_runs_the_same_queries_with_few_or_many_comments(client, login,
+                                                                       inhabitant, verified):
+    from participation.proposals.services import add_comment, set_support
+
+    proposal = factories.proposal(inhabitant)
+    login(verified)
+    now = factories.datetime.now(factories.UTC)
+    people = [factories.UserFactory() for _ in range(12)]
+    for person in people[:2]:
+        add_comment(person, proposal, "Un avis", now)
+        set_support(person, proposal, True, now)
+    db.session.commit()
+    few = _queries_for(client, f"/propositions/{proposal.id}")
+    for person in people[2:]:
+        parent = add_comment(person, proposal, "Un autre avis", now)
+        add_comment(people[0], proposal, "Une réponse", now, parent=parent)
+        set_support(person, proposal, True, now)
+    db.session.commit()
+    many = _queries_for(client, f"/propositions/{proposal.id}")
+    assert few == many
+
+
+def test_admin_edits_themes(client, login, admin, animator):
+    login(animator)
+    assert client.get("/admin/themes").status_code == 403
+    login(admin)
+    assert "Santé et prévention" in client.get("/admin/themes").text
+    response = client.post("/admin/themes/nouveau", data={"name_fr": "Logement",
+                                                           "name_en": "Housing",
+                                                           "position": "12"})
+    assert response.status_code == 302
+    duplicate = client.post("/admin/themes/nouveau", data={"name_fr": "Logement",
+                                                            "name_en": "Housing"})
+    assert duplicate.status_code == 200 and 'aria-invalid="true"' in duplicate.text
