@@ -112,8 +112,17 @@ def load_proposals_demo(cast: dict[str, User], now: datetime) -> None:
         commune = rng.choice([*communes.values(), None])
         centre = next((c for c in centres if commune and c.commune_id == commune.id),
                       rng.choice(centres))
+        if status == "submitted" or (commune and commune.name == "Calais" and index % 2):
+            # Matisse, where the demo animator works, has its own queue to moderate.
+            centre = next(c for c in centres if c.short_name == "Matisse")
         author = people[index % len(people)]
-        start = now - timedelta(days=rng.randint(3, 120), hours=rng.randint(0, 12))
+        # Ideas still waiting for an answer are recent, as the 30-day promise wants;
+        # one is left late on purpose, to show what a late answer looks like.
+        age = rng.randint(3, 26) if status in ("published", "submitted", "draft") else \
+            rng.randint(30, 120)
+        if index == 0:
+            age = 45
+        start = now - timedelta(days=age, hours=rng.randint(0, 12))
         suffix = "" if index < len(IDEAS) else f" ({commune.name if commune else 'Calaisis'})"
         data = services.ProposalData(title=(title + suffix)[:120], body=body,
                                      theme=themes[theme_name], commune=commune, centre=centre)

@@ -33,11 +33,14 @@ def create(user, obj=None) -> bool:
 
 @rule("proposals.view")
 def view(user, proposal) -> bool:
-    """Published proposals are public; before that, only their author and moderators see them."""
+    """Published proposals are public; before that, their author sees them, and once sent
+    (not while still a draft) the moderators of the centre that follows them."""
     if proposal.is_public:
         return True
-    return _active(user) and (proposal.author_id == user.id
-                              or moderates(user, proposal.centre_id))
+    if not _active(user):
+        return False
+    return proposal.author_id == user.id or (proposal.status != "draft"
+                                             and moderates(user, proposal.centre_id))
 
 
 @rule("proposals.edit")

@@ -150,3 +150,24 @@ def test_stored_xss_never_runs(site, live_app):
     assert "suite lisible 0" in text and "fin" in text
     assert "<script>" in text  # shown as text, not run
     assert ran == []
+
+
+def test_other_proposal_pages_in_french_and_english(site, live_app):
+    page = site
+    admin = make_person(live_app, "Admin")
+    with live_app.app_context():
+        from participation.accounts.models import User
+        from participation.extensions import db
+
+        db.session.query(User).filter(User.email == admin).update({"is_admin": True})
+        db.session.commit()
+    log_in(page, admin)
+    for path in ("/mes-propositions", "/propositions/delais-de-reponse", "/admin/themes",
+                 "/admin/themes/nouveau", "/propositions?q=banc&sort=supported"):
+        page.goto(path)
+        _check(page)
+    page.locator("form.language button").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    for path in ("/propositions", "/propositions/nouvelle", "/notifications/preferences"):
+        page.goto(path)
+        _check(page)
