@@ -125,11 +125,13 @@ def _register_blueprints(app: Flask) -> None:
     # Explicit, so that reading this function tells every part of the site.
     from participation.accounts import permissions as _accounts_rules  # noqa: F401
     from participation.accounts.views import bp as accounts
+    from participation.consultations import permissions as _consultations_rules  # noqa: F401
+    from participation.consultations.views import bp as consultations
     from participation.core.views import bp as core
     from participation.territory import permissions as _territory_rules  # noqa: F401
     from participation.territory.views import bp as territory
 
-    for blueprint in (core, accounts, territory):
+    for blueprint in (core, accounts, territory, consultations):
         app.register_blueprint(blueprint)
 
 
