@@ -60,4 +60,7 @@ def load_demo(now: datetime) -> dict[str, User]:
     accounts.create_assisted_account(cast["animateur"], pseudonym="Marcel",
                                      commune=_commune("Calais"), birth_year=1948,
                                      centre=_centre("Matisse"), now=now)
+    from participation.consultations.demo import load_consultations_demo
+
+    load_consultations_demo(cast, now)
     return cast

@@ -60,18 +60,26 @@ def trackers_page(consultation: Consultation, page: int):
 
 def contents_page(consultation: Consultation, page: int):
     """Each distinct content with how many ballots carry it, ordered by the content itself,
-    so that this list cannot be lined up with the trackers."""
-    count = sa.func.count().label("count")
-    return db.paginate(sa.select(Ballot.answers, count)
-                       .where(Ballot.consultation_id == consultation.id)
-                       .group_by(Ballot.answers).order_by(Ballot.answers),
-                       page=page, per_page=PER_PAGE, error_out=False)
+    so that this list cannot be lined up with the trackers. Returns (pagination, rows)."""
+    pagination = db.paginate(sa.select(Ballot.answers).distinct()
+                             .where(Ballot.consultation_id == consultation.id)
+                             .order_by(Ballot.answers),
+                             page=page, per_page=PER_PAGE, error_out=False)
+    counts = dict(db.session.execute(
+        sa.select(Ballot.answers, sa.func.count())
+        .where(Ballot.consultation_id == consultation.id,
+               Ballot.answers.in_(pagination.items))
+        .group_by(Ballot.answers)).all()) if pagination.items else {}
+    return pagination, [(answers, counts[answers]) for answers in pagination.items]
 
 
 def paired_page(consultation: Consultation, page: int):
-    return db.paginate(sa.select(Ballot.id, Ballot.answers)
-                       .where(Ballot.consultation_id == consultation.id).order_by(Ballot.id),
-                       page=page, per_page=PER_PAGE, error_out=False)
+    """Trackers with their content (only when the organisers chose it). (pagination, rows)"""
+    pagination = trackers_page(consultation, page)
+    contents = dict(db.session.execute(
+        sa.select(Ballot.id, Ballot.answers).where(Ballot.id.in_(pagination.items))).all()
+    ) if pagination.items else {}
+    return pagination, [(tracker, contents[tracker]) for tracker in pagination.items]
 
 
 def iter_contents(consultation: Consultation):

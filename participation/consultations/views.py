@@ -385,16 +385,17 @@ def ballots(consultation_id):
         return waiting
     view = request.args.get("liste", "suivis")
     page = page_number()
-    trackers = contents = paired = None
+    trackers = contents = paired = rows = None
     if consultation.paired_listing and view == "paires":
-        paired = queries.paired_page(consultation, page)
+        paired, rows = queries.paired_page(consultation, page)
     elif view == "contenus":
-        contents = queries.contents_page(consultation, page)
+        contents, rows = queries.contents_page(consultation, page)
     else:
         view = "suivis"
         trackers = queries.trackers_page(consultation, page)
     return render_template("consultations/ballots.html", consultation=consultation,
                            view=view, trackers=trackers, contents=contents, paired=paired,
+                           rows=rows,
                            turnout=queries.turnout(consultation),
                            ballot_count=queries.count_ballots(consultation),
                            content_rows=lambda text: _content_rows(consultation, text),
