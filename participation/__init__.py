@@ -125,6 +125,8 @@ def _register_blueprints(app: Flask) -> None:
     # Explicit, so that reading this function tells every part of the site.
     from participation.accounts import permissions as _accounts_rules  # noqa: F401
     from participation.accounts.views import bp as accounts
+    from participation.consultations import permissions as _consultations_rules  # noqa: F401
+    from participation.consultations.views import bp as consultations
     from participation.core.views import bp as core
     from participation.moderation.views import bp as moderation
     from participation.notifications.views import bp as notifications
@@ -133,7 +135,8 @@ def _register_blueprints(app: Flask) -> None:
     from participation.territory import permissions as _territory_rules  # noqa: F401
     from participation.territory.views import bp as territory
 
-    for blueprint in (core, accounts, territory, proposals, moderation, notifications):
+    for blueprint in (core, accounts, territory, proposals, moderation, notifications,
+                      consultations):
         app.register_blueprint(blueprint)
 
     @app.context_processor

@@ -63,4 +63,7 @@ def load_demo(now: datetime) -> dict[str, User]:
     from participation.proposals.demo import load_proposals_demo
 
     load_proposals_demo(cast, now)
+    from participation.consultations.demo import load_consultations_demo
+
+    load_consultations_demo(cast, now)
     return cast

@@ -1,0 +1,93 @@
+"""Reads shared by the consultation pages: each is a fixed number of SQL queries,
+whatever the number of ballots."""
+
+import sqlalchemy as sa
+
+from participation.consultations.models import Ballot, Consultation, Participation
+from participation.extensions import db
+from participation.territory.models import Commune, Organisation
+
+PER_PAGE = 50
+
+
+def list_announced(page: int):
+    """Announced consultations, the latest to close first (drafts stay with their organisers)."""
+    return db.paginate(sa.select(Consultation).where(Consultation.scheduled_at.is_not(None))
+                       .order_by(Consultation.closes_at.desc(), Consultation.id.desc()),
+                       page=page, per_page=20, error_out=False)
+
+
+def list_managed(user, page: int):
+    query = sa.select(Consultation).order_by(Consultation.id.desc())
+    if not user.is_admin:
+        centres = [c.id for c in user.staff_centres()]
+        query = query.where(Consultation.organisation_id.in_(centres))
+    return db.paginate(query, page=page, per_page=20, error_out=False)
+
+
+def turnout(consultation: Consultation) -> dict:
+    """Participations in total, by channel, by commune and by centre (three queries)."""
+    by_channel = dict(db.session.execute(
+        sa.select(Participation.channel, sa.func.count())
+        .where(Participation.consultation_id == consultation.id)
+        .group_by(Participation.channel)).all())
+    by_commune = db.session.execute(
+        sa.select(Commune.name, sa.func.count(Participation.id))
+        .select_from(Participation)
+        .outerjoin(Commune, Commune.id == Participation.commune_id)
+        .where(Participation.consultation_id == consultation.id)
+        .group_by(Commune.name).order_by(Commune.name)).all()
+    by_centre = db.session.execute(
+        sa.select(Organisation.short_name, sa.func.count(Participation.id))
+        .join(Organisation, Organisation.id == Participation.centre_id)
+        .where(Participation.consultation_id == consultation.id)
+        .group_by(Organisation.short_name).order_by(Organisation.short_name)).all()
+    return {"total": sum(by_channel.values()), "by_channel": by_channel,
+            "by_commune": [(name, count) for name, count in by_commune],
+            "by_centre": [(name, count) for name, count in by_centre]}
+
+
+def count_ballots(consultation: Consultation) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)
+                             .where(Ballot.consultation_id == consultation.id))
+
+
+def trackers_page(consultation: Consultation, page: int):
+    """Trackers in the order of their random value: it says nothing of when or who."""
+    return db.paginate(sa.select(Ballot.id).where(Ballot.consultation_id == consultation.id)
+                       .order_by(Ballot.id), page=page, per_page=PER_PAGE, error_out=False)
+
+
+def contents_page(consultation: Consultation, page: int):
+    """Each distinct content with how many ballots carry it, ordered by the content itself,
+    so that this list cannot be lined up with the trackers. Returns (pagination, rows)."""
+    pagination = db.paginate(sa.select(Ballot.answers).distinct()
+                             .where(Ballot.consultation_id == consultation.id)
+                             .order_by(Ballot.answers),
+                             page=page, per_page=PER_PAGE, error_out=False)
+    counts = dict(db.session.execute(
+        sa.select(Ballot.answers, sa.func.count())
+        .where(Ballot.consultation_id == consultation.id,
+               Ballot.answers.in_(pagination.items))
+        .group_by(Ballot.answers)).all()) if pagination.items else {}
+    return pagination, [(answers, counts[answers]) for answers in pagination.items]
+
+
+def paired_page(consultation: Consultation, page: int):
+    """Trackers with their content (only when the organisers chose it). (pagination, rows)"""
+    pagination = trackers_page(consultation, page)
+    contents = dict(db.session.execute(
+        sa.select(Ballot.id, Ballot.answers).where(Ballot.id.in_(pagination.items))).all()
+    ) if pagination.items else {}
+    return pagination, [(tracker, contents[tracker]) for tracker in pagination.items]
+
+
+def iter_contents(consultation: Consultation):
+    """Every ballot's content (and tracker when listed paired), for the CSV download."""
+    columns = [Ballot.answers, Ballot.channel, Ballot.day]
+    if consultation.paired_listing:
+        columns.insert(0, Ballot.id)
+    order = Ballot.id if consultation.paired_listing else Ballot.answers
+    return db.session.execute(sa.select(*columns).where(Ballot.consultation_id ==
+                                                        consultation.id)
+                              .order_by(order).execution_options(yield_per=2000))
