@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(outbox)
     app.cli.add_command(proposals)
     app.cli.add_command(notifications)
+    app.cli.add_command(consultations)
 
 
 @click.group(help="Demonstration data.")
@@ -123,3 +124,18 @@ def notifications_digest():
     count = send_digests(utcnow())
     db.session.commit()
     click.echo(f"{count} summary email(s) queued")
+
+
+@click.group(help="Consultations.")
+def consultations():
+    pass
+
+
+@consultations.command("notify", help="Tell eligible inhabitants of openings and the last "
+                                      "day to vote (run it hourly).")
+def consultations_notify():
+    from participation.consultations.services import send_notices
+
+    counts = send_notices(utcnow())
+    db.session.commit()
+    click.echo(f"opening notices {counts['opened']}, reminders {counts['reminded']}")

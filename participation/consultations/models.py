@@ -91,6 +91,9 @@ class Consultation(TimestampMixin, db.Model):
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
     results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When eligible inhabitants were told it opened, and reminded it closes soon.
+    opening_notice_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closing_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The tally, counted once when results are published (see tally.py).
     results: Mapped[dict | None] = mapped_column(sa.JSON)
 

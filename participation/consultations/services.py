@@ -9,7 +9,7 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -454,3 +454,51 @@ def _export_participations(user: User) -> list:
             for p, title in rows]
 
 
+
+
+# --- Notices -------------------------------------------------------------------------------
+
+def eligible_people(consultation: Consultation, now: datetime, not_voted: bool = False):
+    """The select of active people who may vote here (and, if asked, have not yet)."""
+    query = sa.select(User).where(
+        User.deleted_at.is_(None),
+        User.commune_id.in_([c.id for c in consultation.communes]))
+    if consultation.verified_only:
+        query = query.where(User.verified_until > now)
+    if consultation.min_age:
+        query = query.where(User.birth_year <= local_day(now).year - consultation.min_age)
+    if not_voted:
+        query = query.where(~sa.exists().where(
+            Participation.consultation_id == consultation.id,
+            Participation.person_id == User.id))
+    return query
+
+
+def send_notices(now: datetime) -> dict[str, int]:
+    """Tell eligible inhabitants that a consultation opened, and remind those who have not
+    voted the day before it closes (each only once). Run by a timer, e.g. hourly."""
+    from participation.core.http import path_for
+    from participation.notifications.services import notify
+
+    counts = {"opened": 0, "reminded": 0}
+    current = db.session.scalars(sa.select(Consultation).where(
+        Consultation.scheduled_at.is_not(None), Consultation.opens_at <= now,
+        Consultation.closes_at > now)).all()
+    for consultation in current:
+        link = path_for("consultations.detail", consultation_id=consultation.id)
+        # Numeric, Paris time: reads the same in French and English.
+        closes = consultation.closes_at.astimezone(ZoneInfo("Europe/Paris")).strftime(
+            "%d/%m/%Y %H:%M")
+        if consultation.opening_notice_sent_at is None:
+            people = db.session.scalars(eligible_people(consultation, now)).all()
+            counts["opened"] += notify(people, "consultations", "consultation.opened", link,
+                                       now, title=consultation.title, date=closes)
+            consultation.opening_notice_sent_at = now
+        if (consultation.closing_reminder_sent_at is None
+                and consultation.closes_at - now <= timedelta(days=1)):
+            people = db.session.scalars(eligible_people(consultation, now, True)).all()
+            counts["reminded"] += notify(people, "consultations", "consultation.closing",
+                                         link, now, title=consultation.title, date=closes)
+            consultation.closing_reminder_sent_at = now
+    db.session.flush()
+    return counts

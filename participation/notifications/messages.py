@@ -19,6 +19,10 @@ MESSAGES = {
                                   "public answer."),
     "proposal.hidden": _l("Your content on “%(title)s” is hidden after reports, until an "
                           "animator decides."),
+    "consultation.opened": _l("The consultation “%(title)s” is open: you can vote until "
+                              "%(date)s."),
+    "consultation.closing": _l("Last day to vote in the consultation “%(title)s”: it closes "
+                               "on %(date)s."),
 }
 
 

@@ -14,6 +14,8 @@ KINDS = {
     "my_proposals": (_l("What happens to my proposals"), "email"),
     "comments": (_l("Comments on my proposals"), "digest"),
     "supported_proposals": (_l("News of proposals I support"), "digest"),
+    "consultations": (_l("Consultations I can vote in: opening, and the day before closing"),
+                      "none"),
     "moderation": (_l("For animators: proposals to moderate and answers due"), "email"),
 }
 MODES = {

@@ -260,3 +260,30 @@ def test_canonical_text_rebuilds_the_fingerprint(animator, now):
     text = services.canonical_text(consultation)
     assert hashlib.sha256(text.encode()).hexdigest() == consultation.fingerprint
     assert "Quel nom pour l’espace ?" in text and "Calais" in text
+
+
+def test_notices_at_opening_and_the_day_before_closing(animator, inhabitant, verified, now):
+    from datetime import timedelta
+
+    from participation.notifications.models import Notification
+    from tests import factories
+
+    elsewhere = factories.UserFactory(pseudonym="Ailleurs", commune=None)
+    in_marck = factories.UserFactory(pseudonym="Marckois", commune=factories._commune("Marck"))
+    consultation = make_consultation(animator, now, communes=("Calais",))
+    assert services.send_notices(now) == {"opened": 0, "reminded": 0}  # not open yet
+    opened = during(consultation)
+    counts = services.send_notices(opened)
+    told = set(db.session.scalars(sa.select(Notification.user_id).where(
+        Notification.message == "consultation.opened")))
+    assert inhabitant.id in told and verified.id in told
+    assert elsewhere.id not in told and in_marck.id not in told  # Calais only
+    assert counts["opened"] == len(told)
+    assert services.send_notices(opened)["opened"] == 0  # only once
+    services.cast_ballot(consultation, inhabitant, answers(consultation), opened)
+    last_day = consultation.closes_at - timedelta(hours=20)
+    services.send_notices(last_day)
+    reminded = set(db.session.scalars(sa.select(Notification.user_id).where(
+        Notification.message == "consultation.closing")))
+    assert verified.id in reminded and inhabitant.id not in reminded  # already voted
+    assert services.send_notices(last_day)["reminded"] == 0
