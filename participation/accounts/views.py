@@ -41,7 +41,7 @@ from participation.accounts.models import ROLE_KINDS, Role, User
 from participation.core import personal_data
 from participation.core.errors import DomainError
 from participation.core.forms import OTHER_COMMUNE, fill_communes
-from participation.core.http import form_error, safe_next
+from participation.core.http import commit_or_explain, form_error, safe_next
 from participation.core.models import utcnow
 from participation.core.permissions import require
 from participation.core.text import fold
@@ -61,8 +61,12 @@ bp = Blueprint("accounts", __name__)
 # limit per address alone: a centre's public computers share one address, and
 # one person's typing mistakes must not lock out the whole room.
 def _login_value() -> str:
-    return fold(request.form.get("login") or request.form.get("email")
-                or request.form.get("pseudonym") or "")[:254]
+    return fold(
+        request.form.get("login")
+        or request.form.get("email")
+        or request.form.get("pseudonym")
+        or ""
+    )[:254]
 
 
 def _address_and_account() -> str:
@@ -76,10 +80,13 @@ def _account() -> str:
 def _limited(per_pair: str, per_account: str, per_address: str):
     def decorate(view):
         view = limiter.limit(per_address, methods=["POST"], scope="address")(view)
-        view = limiter.limit(per_account, key_func=_account, methods=["POST"],
-                             scope="account")(view)
-        return limiter.limit(per_pair, key_func=_address_and_account, methods=["POST"],
-                             scope="pair")(view)
+        view = limiter.limit(per_account, key_func=_account, methods=["POST"], scope="account")(
+            view
+        )
+        return limiter.limit(
+            per_pair, key_func=_address_and_account, methods=["POST"], scope="pair"
+        )(view)
+
     return decorate
 
 
@@ -98,16 +105,18 @@ def register():
     form = RegisterForm()
     fill_communes(form.commune, list_communes())
     if form.validate_on_submit():
-        try:
-            services.register(
-                pseudonym=form.pseudonym.data, email=form.email.data,
-                password=form.password.data, commune=commune_from_choice(form.commune.data),
-                birth_year=form.birth_year.data, locale=str(get_locale()), now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
+        if commit_or_explain(
+            lambda: services.register(
+                pseudonym=form.pseudonym.data,
+                email=form.email.data,
+                password=form.password.data,
+                commune=commune_from_choice(form.commune.data),
+                birth_year=form.birth_year.data,
+                locale=str(get_locale()),
+                now=utcnow(),
+            ),
+            form,
+        ):
             return redirect(url_for("accounts.check_email", email=form.email.data))
     return render_template("accounts/register.html", form=form)
 
@@ -170,8 +179,13 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
         db.session.commit()
-        flash(_l("If an account uses this address, we have sent it a link to choose a new "
-                 "password. It works for one hour. Check your spam folder too."), "success")
+        flash(
+            _l(
+                "If an account uses this address, we have sent it a link to choose a new "
+                "password. It works for one hour. Check your spam folder too."
+            ),
+            "success",
+        )
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot_password.html", form=form)
 
@@ -186,13 +200,9 @@ def reset_password(token):
         return redirect(url_for("accounts.forgot_password"))
     form = NewPasswordForm()
     if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.password.data, utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
+        if commit_or_explain(
+            lambda: services.reset_password(token, form.password.data, utcnow()), form
+        ):
             _start_session(user, remember=False)
             flash(_l("Your new password is saved and you are logged in."), "success")
             return redirect(url_for("accounts.account"))
@@ -205,21 +215,28 @@ def redeem_code():
     form = SetupCodeForm()
     if form.validate_on_submit():
         try:
-            user = services.redeem_setup_code(form.pseudonym.data, form.code.data,
-                                              form.password.data, utcnow())
+            user = services.redeem_setup_code(
+                form.pseudonym.data, form.code.data, form.password.data, utcnow()
+            )
         except DomainError as error:
             db.session.rollback()
             form_error(form, error)
         else:
             db.session.commit()
             _start_session(user, remember=False)
-            flash(_l("Your password is saved. From now on, log in with your pseudonym and "
-                     "this password."), "success")
+            flash(
+                _l(
+                    "Your password is saved. From now on, log in with your pseudonym and "
+                    "this password."
+                ),
+                "success",
+            )
             return redirect(url_for("accounts.account"))
     return render_template("accounts/redeem_code.html", form=form)
 
 
 # --- Mon compte ---------------------------------------------------------------------------
+
 
 def _commune_choice(user: User) -> str:
     return str(user.commune_id) if user.commune_id else OTHER_COMMUNE
@@ -239,15 +256,15 @@ def profile():
     if request.method == "GET":
         form.commune.data = _commune_choice(current_user)
     if form.validate_on_submit():
-        try:
-            services.update_profile(current_user, pseudonym=form.pseudonym.data,
-                                    commune=commune_from_choice(form.commune.data),
-                                    birth_year=form.birth_year.data)
-        except DomainError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
+        if commit_or_explain(
+            lambda: services.update_profile(
+                current_user,
+                pseudonym=form.pseudonym.data,
+                commune=commune_from_choice(form.commune.data),
+                birth_year=form.birth_year.data,
+            ),
+            form,
+        ):
             flash(_l("Your profile is saved."), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/profile.html", form=form)
@@ -259,17 +276,14 @@ def profile():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data,
-                                     form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
+        if commit_or_explain(
+            lambda: services.change_password(
+                current_user, form.current_password.data, form.password.data
+            ),
+            form,
+        ):
             _start_session(current_user._get_current_object(), remember=False)
-            flash(_l("Your new password is saved. Your other devices are logged out."),
-                  "success")
+            flash(_l("Your new password is saved. Your other devices are logged out."), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/change_password.html", form=form)
 
@@ -280,15 +294,19 @@ def change_password():
 def change_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
-        try:
-            services.request_email_change(current_user, form.email.data, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
-            flash(_l("We have sent a link to %(email)s. Your email changes when you follow it.",
-                     email=services.normalise_email(form.email.data)), "success")
+        if commit_or_explain(
+            lambda: services.request_email_change(
+                current_user, form.email.data, form.password.data
+            ),
+            form,
+        ):
+            flash(
+                _l(
+                    "We have sent a link to %(email)s. Your email changes when you follow it.",
+                    email=services.normalise_email(form.email.data),
+                ),
+                "success",
+            )
             return redirect(url_for("accounts.account"))
     return render_template("accounts/change_email.html", form=form)
 
@@ -308,10 +326,14 @@ def download_data():
         **personal_data.export(current_user),
     }
     body = json.dumps(data, ensure_ascii=False, indent=2)
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": 'attachment; filename="mes-donnees-participation-calaisis.json"',
-        "Cache-Control": "no-store",
-    })
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": 'attachment; filename="mes-donnees-participation-calaisis.json"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.route("/compte/supprimer", methods=["POST"])
@@ -319,13 +341,9 @@ def download_data():
 def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        try:
-            services.delete_account(current_user, form.password.data, utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
+        if commit_or_explain(
+            lambda: services.delete_account(current_user, form.password.data, utcnow()), form
+        ):
             logout_user()
             session.clear()
             flash(_l("Your account is deleted. Thank you for taking part."), "success")
@@ -334,6 +352,7 @@ def delete_account():
 
 
 # --- At the centre's front desk -----------------------------------------------------------
+
 
 def _fill_centre_choices(field) -> None:
     centres = list_centres() if current_user.is_admin else current_user.staff_centres()
@@ -346,8 +365,9 @@ def front_desk():
     require("accounts.assist")
     form = SearchPeopleForm(request.args)
     people = services.search_people(form.q.data) if form.q.data and form.validate() else []
-    return render_template("accounts/front_desk.html", form=form, people=people,
-                           searched=bool(form.q.data))
+    return render_template(
+        "accounts/front_desk.html", form=form, people=people, searched=bool(form.q.data)
+    )
 
 
 @bp.route("/accueil/habitant/<int:user_id>/verifier", methods=["GET", "POST"])
@@ -363,16 +383,17 @@ def verify(user_id):
     if request.method == "GET" and person.commune_id:
         form.commune.data = str(person.commune_id)
     if form.validate_on_submit():
-        try:
-            services.verify_residence(current_user, person, db.get_or_404(Centre, form.centre.data),
-                                      commune_from_choice(form.commune.data), utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
-            flash(_l("The residence of %(name)s is verified.", name=person.display_name),
-                  "success")
+        if commit_or_explain(
+            lambda: services.verify_residence(
+                current_user,
+                person,
+                db.get_or_404(Centre, form.centre.data),
+                commune_from_choice(form.commune.data),
+                utcnow(),
+            ),
+            form,
+        ):
+            flash(_l("The residence of %(name)s is verified.", name=person.display_name), "success")
             return redirect(url_for("accounts.front_desk", q=person.pseudonym))
     return render_template("accounts/verify.html", form=form, person=person)
 
@@ -387,9 +408,13 @@ def create_assisted():
     if form.validate_on_submit():
         try:
             user, code = services.create_assisted_account(
-                current_user, pseudonym=form.pseudonym.data,
-                commune=commune_from_choice(form.commune.data), birth_year=form.birth_year.data,
-                centre=db.get_or_404(Centre, form.centre.data), now=utcnow())
+                current_user,
+                pseudonym=form.pseudonym.data,
+                commune=commune_from_choice(form.commune.data),
+                birth_year=form.birth_year.data,
+                centre=db.get_or_404(Centre, form.centre.data),
+                now=utcnow(),
+            )
         except DomainError as error:
             db.session.rollback()
             form_error(form, error)
@@ -413,6 +438,7 @@ def new_code(user_id):
 
 # --- Administration: roles ----------------------------------------------------------------
 
+
 @bp.route("/admin/roles", methods=["GET", "POST"])
 @login_required
 def roles():
@@ -426,9 +452,12 @@ def roles():
         try:
             if person is None:
                 raise DomainError(_l("Nobody has this email or pseudonym."), "person")
-            services.grant_role(current_user, person,
-                                db.get_or_404(Organisation, form.organisation.data),
-                                form.kind.data)
+            services.grant_role(
+                current_user,
+                person,
+                db.get_or_404(Organisation, form.organisation.data),
+                form.kind.data,
+            )
         except DomainError as error:
             db.session.rollback()
             form_error(form, error)
@@ -437,11 +466,14 @@ def roles():
             flash(_l("Role granted to %(name)s.", name=person.display_name), "success")
             return redirect(url_for("accounts.roles"))
     holders = db.session.scalars(
-        sa.select(Role).join(Role.organisation).join(Role.user)
+        sa.select(Role)
+        .join(Role.organisation)
+        .join(Role.user)
         .order_by(Organisation.kind, Organisation.short_name, Role.kind, User.pseudonym_key)
     ).all()
-    admins = db.session.scalars(sa.select(User).where(User.is_admin)
-                                .order_by(User.pseudonym_key)).all()
+    admins = db.session.scalars(
+        sa.select(User).where(User.is_admin).order_by(User.pseudonym_key)
+    ).all()
     return render_template("accounts/roles.html", form=form, holders=holders, admins=admins)
 
 

@@ -44,7 +44,7 @@ from participation.consultations.models import (
     Question,
 )
 from participation.core.errors import DomainError
-from participation.core.http import form_error, page_number
+from participation.core.http import commit_or_explain, form_error, page_number
 from participation.core.models import utcnow
 from participation.core.permissions import require
 from participation.extensions import db
@@ -62,19 +62,26 @@ def _load(consultation_id: int) -> Consultation:
 
 @bp.route("")
 def index():
-    return render_template("consultations/index.html", now=utcnow(),
-                           consultations=queries.list_announced(page_number()))
+    return render_template(
+        "consultations/index.html",
+        now=utcnow(),
+        consultations=queries.list_announced(page_number()),
+    )
 
 
 @bp.route("/gestion")
 @login_required
 def manage():
     require("consultations.create")
-    return render_template("consultations/manage.html", now=utcnow(),
-                           consultations=queries.list_managed(current_user, page_number()))
+    return render_template(
+        "consultations/manage.html",
+        now=utcnow(),
+        consultations=queries.list_managed(current_user, page_number()),
+    )
 
 
 # --- Preparing ------------------------------------------------------------------------------
+
 
 def _fill(form: ConsultationForm) -> None:
     centres = list_centres() if current_user.is_admin else current_user.staff_centres()
@@ -84,11 +91,16 @@ def _fill(form: ConsultationForm) -> None:
 
 def _details(form: ConsultationForm) -> dict:
     communes = [db.session.get(Commune, i) for i in form.communes.data or []]
-    return {"title": form.title.data, "description": form.description.data,
-            "opens_at": to_utc(form.opens_at.data), "closes_at": to_utc(form.closes_at.data),
-            "communes": [c for c in communes if c is not None],
-            "verified_only": form.verified_only.data, "min_age": form.min_age.data,
-            "paired_listing": form.paired_listing.data}
+    return {
+        "title": form.title.data,
+        "description": form.description.data,
+        "opens_at": to_utc(form.opens_at.data),
+        "closes_at": to_utc(form.closes_at.data),
+        "communes": [c for c in communes if c is not None],
+        "verified_only": form.verified_only.data,
+        "min_age": form.min_age.data,
+        "paired_listing": form.paired_listing.data,
+    }
 
 
 @bp.route("/nouvelle", methods=["GET", "POST"])
@@ -102,8 +114,10 @@ def create():
     if form.validate_on_submit():
         try:
             consultation = services.create_consultation(
-                current_user, organisation=db.get_or_404(Organisation, form.organisation.data),
-                **_details(form))
+                current_user,
+                organisation=db.get_or_404(Organisation, form.organisation.data),
+                **_details(form),
+            )
         except DomainError as error:
             db.session.rollback()
             form_error(form, error)
@@ -127,21 +141,22 @@ def edit(consultation_id):
         form.closes_at.data = to_paris(consultation.closes_at)
         form.communes.data = [c.id for c in consultation.communes]
     if form.validate_on_submit():
-        try:
-            services.update_consultation(consultation, utcnow(), **_details(form))
-        except DomainError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
+        if commit_or_explain(
+            lambda: services.update_consultation(consultation, utcnow(), **_details(form)), form
+        ):
             flash(_l("Changes saved."), "success")
             return redirect(url_for("consultations.detail", consultation_id=consultation.id))
     return render_template("consultations/edit.html", form=form, consultation=consultation)
 
 
 def _question_fields(form: QuestionForm) -> dict:
-    return {"kind": form.kind.data, "text": form.text.data, "options": form.options.data,
-            "max_choices": form.max_choices.data, "grades": form.grades.data}
+    return {
+        "kind": form.kind.data,
+        "text": form.text.data,
+        "options": form.options.data,
+        "max_choices": form.max_choices.data,
+        "grades": form.grades.data,
+    }
 
 
 @bp.route("/<int:consultation_id>/questions/ajouter", methods=["GET", "POST"])
@@ -151,17 +166,14 @@ def add_question(consultation_id):
     require("consultations.manage", consultation)
     form = QuestionForm()
     if form.validate_on_submit():
-        try:
-            services.add_question(consultation, utcnow(), **_question_fields(form))
-        except DomainError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
+        if commit_or_explain(
+            lambda: services.add_question(consultation, utcnow(), **_question_fields(form)), form
+        ):
             flash(_l("Question added."), "success")
             return redirect(url_for("consultations.detail", consultation_id=consultation.id))
-    return render_template("consultations/question.html", form=form, consultation=consultation,
-                           question=None)
+    return render_template(
+        "consultations/question.html", form=form, consultation=consultation, question=None
+    )
 
 
 def _question(consultation: Consultation, question_id: int) -> Question:
@@ -171,8 +183,7 @@ def _question(consultation: Consultation, question_id: int) -> Question:
     return question
 
 
-@bp.route("/<int:consultation_id>/questions/<int:question_id>/modifier",
-          methods=["GET", "POST"])
+@bp.route("/<int:consultation_id>/questions/<int:question_id>/modifier", methods=["GET", "POST"])
 @login_required
 def edit_question(consultation_id, question_id):
     consultation = _load(consultation_id)
@@ -186,17 +197,14 @@ def edit_question(consultation_id, question_id):
         if question.grades:
             form.grades.data = "\n".join(question.grades)
     if form.validate_on_submit():
-        try:
-            services.update_question(question, utcnow(), **_question_fields(form))
-        except DomainError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
+        if commit_or_explain(
+            lambda: services.update_question(question, utcnow(), **_question_fields(form)), form
+        ):
             flash(_l("Question saved."), "success")
             return redirect(url_for("consultations.detail", consultation_id=consultation.id))
-    return render_template("consultations/question.html", form=form, consultation=consultation,
-                           question=question)
+    return render_template(
+        "consultations/question.html", form=form, consultation=consultation, question=question
+    )
 
 
 @bp.route("/<int:consultation_id>/questions/<int:question_id>/supprimer", methods=["POST"])
@@ -205,13 +213,7 @@ def delete_question(consultation_id, question_id):
     consultation = _load(consultation_id)
     require("consultations.manage", consultation)
     question = _question(consultation, question_id)
-    try:
-        services.delete_question(question, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if commit_or_explain(lambda: services.delete_question(question, utcnow())):
         flash(_l("Question deleted."), "success")
     return redirect(url_for("consultations.detail", consultation_id=consultation.id))
 
@@ -221,15 +223,10 @@ def delete_question(consultation_id, question_id):
 def schedule(consultation_id):
     consultation = _load(consultation_id)
     require("consultations.manage", consultation)
-    try:
-        services.schedule_consultation(consultation, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_l("The consultation is announced; it opens by itself on its opening date."),
-              "success")
+    if commit_or_explain(lambda: services.schedule_consultation(consultation, utcnow())):
+        flash(
+            _l("The consultation is announced; it opens by itself on its opening date."), "success"
+        )
     return redirect(url_for("consultations.detail", consultation_id=consultation.id))
 
 
@@ -251,6 +248,7 @@ def publish(consultation_id):
 
 # --- Public pages -----------------------------------------------------------------------------
 
+
 @bp.route("/<int:consultation_id>")
 def detail(consultation_id):
     consultation = _load(consultation_id)
@@ -261,9 +259,16 @@ def detail(consultation_id):
         voted = services.has_voted(consultation, current_user)
         problem = services.eligibility_problem(consultation, current_user, now)
     turnout = queries.turnout(consultation) if phase in (OPEN, CLOSED, PUBLISHED) else None
-    return render_template("consultations/detail.html", consultation=consultation, now=now,
-                           phase=phase, voted=voted, problem=problem, turnout=turnout,
-                           channels=CHANNELS)
+    return render_template(
+        "consultations/detail.html",
+        consultation=consultation,
+        now=now,
+        phase=phase,
+        voted=voted,
+        problem=problem,
+        turnout=turnout,
+        channels=CHANNELS,
+    )
 
 
 @bp.route("/<int:consultation_id>/empreinte.txt")
@@ -271,34 +276,50 @@ def canonical(consultation_id):
     consultation = _load(consultation_id)
     if consultation.fingerprint is None:
         abort(404)
-    return Response(services.canonical_text(consultation), mimetype="text/plain",
-                    headers={"Content-Disposition":
-                             f"inline; filename=consultation-{consultation.id}.txt"})
+    return Response(
+        services.canonical_text(consultation),
+        mimetype="text/plain",
+        headers={"Content-Disposition": f"inline; filename=consultation-{consultation.id}.txt"},
+    )
 
 
 # --- Voting ---------------------------------------------------------------------------------
 
+
 def _ballot_page(consultation, answers, error=None, *, desk_person=None, desk_form=None):
-    return render_template("consultations/ballot.html", consultation=consultation,
-                           answers=answers, error=error, person=desk_person,
-                           desk_form=desk_form, judgment=JUDGMENT)
+    return render_template(
+        "consultations/ballot.html",
+        consultation=consultation,
+        answers=answers,
+        error=error,
+        person=desk_person,
+        desk_form=desk_form,
+        judgment=JUDGMENT,
+    )
 
 
 def _vote_refusal(consultation, now):
     """A page explaining why the current person cannot vote now, or None."""
     phase = consultation.phase(now)
     if phase != OPEN:
-        return render_template("consultations/cannot_vote.html", consultation=consultation,
-                               message=_l("This consultation is not open for votes."),
-                               now=now), 409
+        return render_template(
+            "consultations/cannot_vote.html",
+            consultation=consultation,
+            message=_l("This consultation is not open for votes."),
+            now=now,
+        ), 409
     if services.has_voted(consultation, current_user):
-        return render_template("consultations/cannot_vote.html", consultation=consultation,
-                               message=_l("You have already voted in this consultation. "
-                                          "Thank you!"), now=now), 409
+        return render_template(
+            "consultations/cannot_vote.html",
+            consultation=consultation,
+            message=_l("You have already voted in this consultation. Thank you!"),
+            now=now,
+        ), 409
     problem = services.eligibility_problem(consultation, current_user, now)
     if problem:
-        return render_template("consultations/cannot_vote.html", consultation=consultation,
-                               message=problem, now=now), 403
+        return render_template(
+            "consultations/cannot_vote.html", consultation=consultation, message=problem, now=now
+        ), 403
     return None
 
 
@@ -320,11 +341,14 @@ def vote(consultation_id):
         clean = services.check_answers(consultation, answers)
     except DomainError as error:
         return _ballot_page(consultation, answers, error), 400
-    return render_template("consultations/summary.html", consultation=consultation,
-                           answers=clean,
-                           action=url_for("consultations.confirm", consultation_id=consultation.id),
-                           back=url_for("consultations.vote", consultation_id=consultation.id),
-                           person=None)
+    return render_template(
+        "consultations/summary.html",
+        consultation=consultation,
+        answers=clean,
+        action=url_for("consultations.confirm", consultation_id=consultation.id),
+        back=url_for("consultations.vote", consultation_id=consultation.id),
+        person=None,
+    )
 
 
 @bp.route("/<int:consultation_id>/voter/confirmer", methods=["POST"])
@@ -344,18 +368,23 @@ def confirm(consultation_id):
         return _ballot_page(consultation, answers, error), 400
     receipt = services.receipt(ballot)
     db.session.commit()
-    return render_template("consultations/receipt.html", consultation=consultation,
-                           receipt=receipt, person=None)
+    return render_template(
+        "consultations/receipt.html", consultation=consultation, receipt=receipt, person=None
+    )
 
 
 # --- After closing: ballots, receipts, results ------------------------------------------------
 
+
 def _after_closing(consultation, now):
     if consultation.phase(now) not in (CLOSED, PUBLISHED):
-        return render_template("consultations/not_yet.html", consultation=consultation,
-                               now=now, turnout=queries.turnout(consultation)
-                               if consultation.phase(now) == OPEN else None,
-                               channels=CHANNELS)
+        return render_template(
+            "consultations/not_yet.html",
+            consultation=consultation,
+            now=now,
+            turnout=queries.turnout(consultation) if consultation.phase(now) == OPEN else None,
+            channels=CHANNELS,
+        )
     return None
 
 
@@ -369,8 +398,9 @@ def _content_rows(consultation, answers_text):
         if not answer:
             rows.append((question, [str(_l("blank"))]))
         elif question.kind == JUDGMENT:
-            rows.append((question, [f"{labels[o]} : {question.grades[g]}"
-                                    for o, g in answer.items()]))
+            rows.append(
+                (question, [f"{labels[o]} : {question.grades[g]}" for o, g in answer.items()])
+            )
         else:
             rows.append((question, [labels[str(o)] for o in answer]))
     return rows
@@ -393,13 +423,19 @@ def ballots(consultation_id):
     else:
         view = "suivis"
         trackers = queries.trackers_page(consultation, page)
-    return render_template("consultations/ballots.html", consultation=consultation,
-                           view=view, trackers=trackers, contents=contents, paired=paired,
-                           rows=rows,
-                           turnout=queries.turnout(consultation),
-                           ballot_count=queries.count_ballots(consultation),
-                           content_rows=lambda text: _content_rows(consultation, text),
-                           format_tracker=services.format_tracker)
+    return render_template(
+        "consultations/ballots.html",
+        consultation=consultation,
+        view=view,
+        trackers=trackers,
+        contents=contents,
+        paired=paired,
+        rows=rows,
+        turnout=queries.turnout(consultation),
+        ballot_count=queries.count_ballots(consultation),
+        content_rows=lambda text: _content_rows(consultation, text),
+        format_tracker=services.format_tracker,
+    )
 
 
 @bp.route("/<int:consultation_id>/bulletins.csv")
@@ -412,26 +448,31 @@ def ballots_csv(consultation_id):
     def rows():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        header = ([str(_l("tracker"))] if consultation.paired_listing else []) + [
-            str(_l("channel")), str(_l("day"))] + [
-            f"{i}. {q.text}" for i, q in enumerate(questions, start=1)]
+        header = (
+            ([str(_l("tracker"))] if consultation.paired_listing else [])
+            + [str(_l("channel")), str(_l("day"))]
+            + [f"{i}. {q.text}" for i, q in enumerate(questions, start=1)]
+        )
         writer.writerow(header)
         for row in queries.iter_contents(consultation):
             row = list(row)
             tracker = [row.pop(0)] if consultation.paired_listing else []
             answers_text, channel, day = row
-            cells = ["; ".join(words) for _, words in _content_rows(consultation,
-                                                                     answers_text)]
+            cells = ["; ".join(words) for _, words in _content_rows(consultation, answers_text)]
             writer.writerow(tracker + [channel, day.isoformat(), *cells])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
         yield buffer.getvalue()
 
-    return Response(stream_with_context(rows()), mimetype="text/csv",
-                    headers={"Content-Disposition":
-                             f"attachment; filename=consultation-{consultation.id}-"
-                             f"bulletins.csv"})
+    return Response(
+        stream_with_context(rows()),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f"attachment; filename=consultation-{consultation.id}-"
+            f"bulletins.csv"
+        },
+    )
 
 
 @bp.route("/<int:consultation_id>/verifier-recu")
@@ -445,9 +486,13 @@ def check_receipt(consultation_id):
     status = tracker = None
     if text:
         status, tracker = services.check_receipt(consultation, text)
-    return render_template("consultations/check_receipt.html", consultation=consultation,
-                           text=text, status=status,
-                           tracker=services.format_tracker(tracker) if tracker else None)
+    return render_template(
+        "consultations/check_receipt.html",
+        consultation=consultation,
+        text=text,
+        status=status,
+        tracker=services.format_tracker(tracker) if tracker else None,
+    )
 
 
 def _results_context(consultation):
@@ -458,21 +503,37 @@ def _results_context(consultation):
     for question in consultation.questions:
         counted = result["questions"][str(question.id)]
         labels = {str(o.id): o.label for o in question.options}
-        entry = {"question": question, "blank": counted["blank"],
-                 "answered": total - counted["blank"]}
+        entry = {
+            "question": question,
+            "blank": counted["blank"],
+            "answered": total - counted["blank"],
+        }
         if question.kind == JUDGMENT:
             grades = counted["grades"]
-            entry["rows"] = [{
-                "label": labels[o], "profile": tally.merit_profile(grades[o]),
-                "counts": grades[o], "rank": rank,
-                "majority": (question.grades[tally.majority_grade(grades[o])]
-                             if sum(grades[o]) else None)}
-                for rank, o in tally.judgment_ranking(grades)]
+            entry["rows"] = [
+                {
+                    "label": labels[o],
+                    "profile": tally.merit_profile(grades[o]),
+                    "counts": grades[o],
+                    "rank": rank,
+                    "majority": (
+                        question.grades[tally.majority_grade(grades[o])] if sum(grades[o]) else None
+                    ),
+                }
+                for rank, o in tally.judgment_ranking(grades)
+            ]
         else:
             counts = counted["counts"]
-            entry["rows"] = [{"label": labels[o], "count": counts[o], "value": counts[o],
-                              "rank": rank, "percent": tally.percent(counts[o], total)}
-                             for rank, o in tally.ranking(counts)]
+            entry["rows"] = [
+                {
+                    "label": labels[o],
+                    "count": counts[o],
+                    "value": counts[o],
+                    "rank": rank,
+                    "percent": tally.percent(counts[o], total),
+                }
+                for rank, o in tally.ranking(counts)
+            ]
         questions.append(entry)
     return questions
 
@@ -485,12 +546,16 @@ def results(consultation_id):
     if waiting:
         return waiting
     centres = {str(c.id): c.short_name for c in list_centres()}
-    return render_template("consultations/results.html", consultation=consultation,
-                           published=consultation.phase(now) == PUBLISHED, now=now,
-                           questions=_results_context(consultation)
-                           if consultation.results else None,
-                           turnout=queries.turnout(consultation), channels=CHANNELS,
-                           centres=centres)
+    return render_template(
+        "consultations/results.html",
+        consultation=consultation,
+        published=consultation.phase(now) == PUBLISHED,
+        now=now,
+        questions=_results_context(consultation) if consultation.results else None,
+        turnout=queries.turnout(consultation),
+        channels=CHANNELS,
+        centres=centres,
+    )
 
 
 @bp.route("/<int:consultation_id>/resultats.csv")
@@ -500,32 +565,54 @@ def results_csv(consultation_id):
         abort(404)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([str(_l("question")), str(_l("option")), str(_l("rank")),
-                     str(_l("votes")), str(_l("percentage")), str(_l("majority grade")),
-                     str(_l("grades, best first"))])
+    writer.writerow(
+        [
+            str(_l("question")),
+            str(_l("option")),
+            str(_l("rank")),
+            str(_l("votes")),
+            str(_l("percentage")),
+            str(_l("majority grade")),
+            str(_l("grades, best first")),
+        ]
+    )
     for entry in _results_context(consultation):
         text = entry["question"].text
         for row in entry["rows"]:
             if entry["question"].kind == JUDGMENT:
-                writer.writerow([text, row["label"], row["rank"], "", "",
-                                 row["majority"] or "", " / ".join(map(str, row["counts"]))])
+                writer.writerow(
+                    [
+                        text,
+                        row["label"],
+                        row["rank"],
+                        "",
+                        "",
+                        row["majority"] or "",
+                        " / ".join(map(str, row["counts"])),
+                    ]
+                )
             else:
-                writer.writerow([text, row["label"], row["rank"], row["count"],
-                                 row["percent"], "", ""])
+                writer.writerow(
+                    [text, row["label"], row["rank"], row["count"], row["percent"], "", ""]
+                )
         writer.writerow([text, str(_l("blank")), "", entry["blank"], "", "", ""])
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition":
-                             f"attachment; filename=consultation-{consultation.id}-"
-                             f"resultats.csv"})
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f"attachment; filename=consultation-{consultation.id}-"
+            f"resultats.csv"
+        },
+    )
 
 
 # --- Paper ballots and the desk ---------------------------------------------------------------
 
+
 @bp.route("/<int:consultation_id>/bulletin-papier")
 def paper(consultation_id):
     consultation = _load(consultation_id)
-    return render_template("consultations/paper.html", consultation=consultation,
-                           judgment=JUDGMENT)
+    return render_template("consultations/paper.html", consultation=consultation, judgment=JUDGMENT)
 
 
 @bp.route("/<int:consultation_id>/guichet")
@@ -535,20 +622,29 @@ def desk(consultation_id):
     require("consultations.desk", consultation)
     form = SearchPeopleForm(request.args)
     people = accounts.search_people(form.q.data) if form.q.data and form.validate() else []
-    return render_template("consultations/desk.html", consultation=consultation, form=form,
-                           people=people, searched=bool(form.q.data), now=utcnow(),
-                           open=consultation.phase(utcnow()) == OPEN)
+    return render_template(
+        "consultations/desk.html",
+        consultation=consultation,
+        form=form,
+        people=people,
+        searched=bool(form.q.data),
+        now=utcnow(),
+        open=consultation.phase(utcnow()) == OPEN,
+    )
 
 
 class _DeskChoice:
     """The channel and centre chosen at the desk, kept through the summary page."""
 
     def __init__(self, formdata):
-        centres = {c.id: c for c in (list_centres() if current_user.is_admin
-                                     else current_user.staff_centres())}
+        centres = {
+            c.id: c
+            for c in (list_centres() if current_user.is_admin else current_user.staff_centres())
+        }
         self.centres = list(centres.values())
-        self.channel = formdata.get("channel") if formdata.get("channel") in (PAPER, ASSISTED) \
-            else PAPER
+        self.channel = (
+            formdata.get("channel") if formdata.get("channel") in (PAPER, ASSISTED) else PAPER
+        )
         try:
             self.centre = centres.get(int(formdata.get("centre", "")))
         except ValueError:
@@ -576,13 +672,20 @@ def desk_ballot(consultation_id, user_id):
     if consultation.phase(now) != OPEN:
         refusal = _l("This consultation is not open for votes.")
     elif services.has_voted(consultation, person):
-        refusal = _l("A vote has already been recorded for this person in this "
-                     "consultation: one vote per person.")
+        refusal = _l(
+            "A vote has already been recorded for this person in this "
+            "consultation: one vote per person."
+        )
     else:
         refusal = services.eligibility_problem(consultation, person, now)
     if refusal:
-        return render_template("consultations/cannot_vote.html", consultation=consultation,
-                               message=refusal, now=now, person=person), 409
+        return render_template(
+            "consultations/cannot_vote.html",
+            consultation=consultation,
+            message=refusal,
+            now=now,
+            person=person,
+        ), 409
     if request.method == "GET":
         return _ballot_page(consultation, {}, desk_person=person, desk_form=choice)
     answers = read_answers(consultation, request.form)
@@ -593,14 +696,20 @@ def desk_ballot(consultation_id, user_id):
             raise DomainError(_l("Choose the centre where the ballot is entered."))
         clean = services.check_answers(consultation, answers)
     except DomainError as error:
-        return _ballot_page(consultation, answers, error, desk_person=person,
-                            desk_form=choice), 400
-    return render_template("consultations/summary.html", consultation=consultation,
-                           answers=clean, person=person, desk_form=choice,
-                           action=url_for("consultations.desk_confirm",
-                                          consultation_id=consultation.id, user_id=person.id),
-                           back=url_for("consultations.desk_ballot",
-                                        consultation_id=consultation.id, user_id=person.id))
+        return _ballot_page(consultation, answers, error, desk_person=person, desk_form=choice), 400
+    return render_template(
+        "consultations/summary.html",
+        consultation=consultation,
+        answers=clean,
+        person=person,
+        desk_form=choice,
+        action=url_for(
+            "consultations.desk_confirm", consultation_id=consultation.id, user_id=person.id
+        ),
+        back=url_for(
+            "consultations.desk_ballot", consultation_id=consultation.id, user_id=person.id
+        ),
+    )
 
 
 @bp.route("/<int:consultation_id>/guichet/<int:user_id>/confirmer", methods=["POST"])
@@ -614,21 +723,25 @@ def desk_confirm(consultation_id, user_id):
     try:
         if choice.centre is None:
             raise DomainError(_l("Choose the centre where the ballot is entered."))
-        ballot = services.cast_ballot(consultation, person, answers, utcnow(),
-                                      channel=choice.channel, centre=choice.centre,
-                                      staff=current_user)
+        ballot = services.cast_ballot(
+            consultation,
+            person,
+            answers,
+            utcnow(),
+            channel=choice.channel,
+            centre=choice.centre,
+            staff=current_user,
+        )
     except DomainError as error:
         db.session.rollback()
-        return _ballot_page(consultation, answers, error, desk_person=person,
-                            desk_form=choice), 400
+        return _ballot_page(consultation, answers, error, desk_person=person, desk_form=choice), 400
     receipt = services.receipt(ballot)
     db.session.commit()
-    return render_template("consultations/receipt.html", consultation=consultation,
-                           receipt=receipt, person=person)
+    return render_template(
+        "consultations/receipt.html", consultation=consultation, receipt=receipt, person=person
+    )
 
 
 @bp.app_template_global()
 def consultation_phases():
     return PHASES
-
-

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import current_app, request
+from flask import current_app, flash, request
 
 
 def safe_next(default: str = "/") -> str:
@@ -13,6 +13,29 @@ def safe_next(default: str = "/") -> str:
             or parts.scheme or parts.netloc):
         return default
     return target
+
+
+def commit_or_explain(action, form=None) -> bool:
+    """Run one service call as the request's single transaction.
+
+    Commits and returns True when it succeeds; on a DomainError rolls back and
+    shows the message next to its form field (or as a flash message without a
+    form), returning False so the view renders the form again, input kept.
+    """
+    from participation.core.errors import DomainError
+    from participation.extensions import db
+
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        if form is not None:
+            form_error(form, error)
+        else:
+            flash(error.message, "error")
+        return False
+    db.session.commit()
+    return True
 
 
 def page_number() -> int:

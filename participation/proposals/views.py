@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from participation.accounts.models import User
 from participation.core.errors import DomainError
 from participation.core.forms import OTHER_COMMUNE, fill_communes
-from participation.core.http import form_error, page_number
+from participation.core.http import commit_or_explain, form_error, page_number
 from participation.core.models import utcnow
 from participation.core.permissions import has_perm, require
 from participation.core.uploads import store_image, upload_dir
@@ -74,30 +74,44 @@ def index():
     form.commune.choices.append((WHOLE_CALAISIS, _l("The whole Calaisis")))
     themes = queries.list_themes()
     form.theme.choices = [("", _l("All themes"))] + [(str(t.id), t.name) for t in themes]
-    form.centre.choices = [("", _l("All centres"))] + [(str(c.id), c.short_name)
-                                                      for c in list_centres()]
-    form.status.choices = [("", _l("All statuses"))] + [(s, STATUS_LABELS[s])
-                                                       for s in PUBLIC_STATUSES]
+    form.centre.choices = [("", _l("All centres"))] + [
+        (str(c.id), c.short_name) for c in list_centres()
+    ]
+    form.status.choices = [("", _l("All statuses"))] + [
+        (s, STATUS_LABELS[s]) for s in PUBLIC_STATUSES
+    ]
     valid = form.validate()
-    filters = {name: getattr(form, name).data for name in
-               ("q", "commune", "theme", "centre", "status", "sort")} if valid else {}
+    filters = (
+        {
+            name: getattr(form, name).data
+            for name in ("q", "commune", "theme", "centre", "status", "sort")
+        }
+        if valid
+        else {}
+    )
     query = queries.public_proposals(
-        q=filters.get("q"), commune_id=filters.get("commune"), theme_id=filters.get("theme"),
-        centre_id=filters.get("centre"), status=filters.get("status"),
-        sort=filters.get("sort") or "recent")
+        q=filters.get("q"),
+        commune_id=filters.get("commune"),
+        theme_id=filters.get("theme"),
+        centre_id=filters.get("centre"),
+        status=filters.get("status"),
+        sort=filters.get("sort") or "recent",
+    )
     page = db.paginate(query, page=page_number(), per_page=queries.PER_PAGE, error_out=False)
     supported = queries.supported_ids(current_user, [p.id for p in page.items])
     active = {k: v for k, v in filters.items() if v}
-    return render_template("proposals/index.html", form=form, page=page, supported=supported,
-                           filters=active)
+    return render_template(
+        "proposals/index.html", form=form, page=page, supported=supported, filters=active
+    )
 
 
 def _proposal_form(proposal=None) -> ProposalForm:
     form = ProposalForm(obj=proposal if request.method == "GET" else None)
     fill_communes(form.commune, list_communes(), with_other=False)
     form.commune.choices.append((WHOLE_CALAISIS, _l("The whole Calaisis")))
-    form.theme.choices = [("", _l("Choose…"))] + [(str(t.id), t.name)
-                                                   for t in queries.list_themes()]
+    form.theme.choices = [("", _l("Choose…"))] + [
+        (str(t.id), t.name) for t in queries.list_themes()
+    ]
     centres = list_centres()
     form.centre.choices = [(str(c.id), f"{c.short_name} ({c.place})") for c in centres]
     if request.method == "GET":
@@ -115,20 +129,28 @@ def _proposal_form(proposal=None) -> ProposalForm:
 
 def _data_from(form: ProposalForm) -> services.ProposalData:
     theme = db.session.get(Theme, int(form.theme.data))
-    commune = (None if form.commune.data in (WHOLE_CALAISIS, OTHER_COMMUNE, "")
-               else db.session.get(Commune, int(form.commune.data)))
+    commune = (
+        None
+        if form.commune.data in (WHOLE_CALAISIS, OTHER_COMMUNE, "")
+        else db.session.get(Commune, int(form.commune.data))
+    )
     centre = db.session.get(Centre, int(form.centre.data)) if form.centre.data else None
     if centre is None:  # follow the centre of the commune, else the first one
         centres = list_centres()
-        centre = next((c for c in centres if commune and c.commune_id == commune.id),
-                      centres[0])
+        centre = next((c for c in centres if commune and c.commune_id == commune.id), centres[0])
     photo = None
     upload = form.photo.data
     if upload and getattr(upload, "filename", ""):
         photo = store_image(upload.stream)
-    return services.ProposalData(title=form.title.data, body=form.body.data, theme=theme,
-                                 commune=commune, centre=centre, photo=photo,
-                                 remove_photo=bool(form.remove_photo.data))
+    return services.ProposalData(
+        title=form.title.data,
+        body=form.body.data,
+        theme=theme,
+        commune=commune,
+        centre=centre,
+        photo=photo,
+        remove_photo=bool(form.remove_photo.data),
+    )
 
 
 @bp.route("/propositions/nouvelle", methods=["GET", "POST"])
@@ -153,8 +175,9 @@ def _write(author, recorded_by=None):
     form = _proposal_form()
     if form.validate_on_submit():
         try:
-            proposal = services.create_proposal(author, _data_from(form), utcnow(),
-                                                recorded_by=recorded_by)
+            proposal = services.create_proposal(
+                author, _data_from(form), utcnow(), recorded_by=recorded_by
+            )
             if recorded_by is not None:
                 services.submit(proposal, recorded_by, utcnow())
         except DomainError as error:
@@ -163,13 +186,19 @@ def _write(author, recorded_by=None):
         else:
             db.session.commit()
             if recorded_by is not None:
-                flash(_l("The proposal of %(name)s is recorded and sent to moderation.",
-                         name=author.display_name), "success")
+                flash(
+                    _l(
+                        "The proposal of %(name)s is recorded and sent to moderation.",
+                        name=author.display_name,
+                    ),
+                    "success",
+                )
                 return redirect(url_for("accounts.front_desk"))
             flash(_l("Your draft is saved. Read it again, then send it."), "success")
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
-    return render_template("proposals/form.html", form=form, proposal=None, author=author,
-                           recorded_by=recorded_by)
+    return render_template(
+        "proposals/form.html", form=form, proposal=None, author=author, recorded_by=recorded_by
+    )
 
 
 @bp.route("/propositions/<int:proposal_id>/modifier", methods=["GET", "POST"])
@@ -179,17 +208,19 @@ def edit(proposal_id):
     require("proposals.edit", proposal)
     form = _proposal_form(proposal)
     if form.validate_on_submit():
-        try:
-            services.update_proposal(proposal, current_user, _data_from(form), utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
+        if commit_or_explain(
+            lambda: services.update_proposal(proposal, current_user, _data_from(form), utcnow()),
+            form,
+        ):
             flash(_l("Your changes are saved."), "success")
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
-    return render_template("proposals/form.html", form=form, proposal=proposal,
-                           author=proposal.author, recorded_by=None)
+    return render_template(
+        "proposals/form.html",
+        form=form,
+        proposal=proposal,
+        author=proposal.author,
+        recorded_by=None,
+    )
 
 
 @bp.route("/propositions/<int:proposal_id>")
@@ -201,20 +232,26 @@ def detail(proposal_id):
     answer_form = None
     if moderator and proposal.status in services.ANSWER_MOVES:
         answer_form = AnswerForm()
-        answer_form.status.choices = [(s, STATUS_LABELS[s])
-                                      for s in services.ANSWER_MOVES[proposal.status]]
+        answer_form.status.choices = [
+            (s, STATUS_LABELS[s]) for s in services.ANSWER_MOVES[proposal.status]
+        ]
     return render_template(
-        "proposals/detail.html", proposal=proposal, now=now,
+        "proposals/detail.html",
+        proposal=proposal,
+        now=now,
         timeline=queries.timeline(proposal, with_private=moderator or is_author),
         comments=queries.comments_of(proposal) if proposal.is_public else [],
         supported=bool(queries.supported_ids(current_user, [proposal.id])),
         similar=services.similar_proposals(f"{proposal.title} {proposal.body}", proposal.id)
-        if not proposal.is_public else [],
+        if not proposal.is_public
+        else [],
         deadline=services.answer_deadline(proposal),
         waiting=services.waiting_days(proposal, now),
-        comment_form=CommentForm(), moderation_form=ModerationForm()
-        if moderator and proposal.status == "submitted" else None,
-        answer_form=answer_form, is_author=is_author)
+        comment_form=CommentForm(),
+        moderation_form=ModerationForm() if moderator and proposal.status == "submitted" else None,
+        answer_form=answer_form,
+        is_author=is_author,
+    )
 
 
 @bp.route("/propositions/<int:proposal_id>/envoyer", methods=["POST"])
@@ -222,19 +259,18 @@ def detail(proposal_id):
 def submit(proposal_id):
     proposal = _load(proposal_id)
     require("proposals.edit", proposal)
-    try:
-        services.submit(proposal, current_user, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if commit_or_explain(lambda: services.submit(proposal, current_user, utcnow())):
         if proposal.status == "published":
             flash(_l("Your proposal is published."), "success")
         else:
-            flash(_l("Thank you! The animators of %(centre)s will read your proposal and "
-                     "publish it soon. You will be told.", centre=proposal.centre.short_name),
-                  "success")
+            flash(
+                _l(
+                    "Thank you! The animators of %(centre)s will read your proposal and "
+                    "publish it soon. You will be told.",
+                    centre=proposal.centre.short_name,
+                ),
+                "success",
+            )
     return redirect(url_for("proposals.detail", proposal_id=proposal.id))
 
 
@@ -258,8 +294,9 @@ def support(proposal_id):
     wanted = request.form.get("support") == "1"
     services.set_support(current_user, proposal, wanted, utcnow())
     db.session.commit()
-    flash(_l("Thank you for your support.") if wanted else _l("Your support is withdrawn."),
-          "success")
+    flash(
+        _l("Thank you for your support.") if wanted else _l("Your support is withdrawn."), "success"
+    )
     return redirect(url_for("proposals.detail", proposal_id=proposal.id) + "#support")
 
 
@@ -269,17 +306,16 @@ def answer(proposal_id):
     proposal = _load(proposal_id)
     require("proposals.moderate", proposal)
     form = AnswerForm()
-    form.status.choices = [(s, STATUS_LABELS[s])
-                           for s in services.ANSWER_MOVES.get(proposal.status, ())]
+    form.status.choices = [
+        (s, STATUS_LABELS[s]) for s in services.ANSWER_MOVES.get(proposal.status, ())
+    ]
     if form.validate_on_submit():
-        try:
-            services.answer(proposal, current_user, form.status.data, form.message.data,
-                            utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
+        if commit_or_explain(
+            lambda: services.answer(
+                proposal, current_user, form.status.data, form.message.data, utcnow()
+            ),
+            form,
+        ):
             flash(_l("Your answer is published and the author is told."), "success")
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
     return render_template("proposals/answer_error.html", proposal=proposal, form=form), 400
@@ -299,18 +335,21 @@ def comment(proposal_id):
             abort(404)
     if form.validate_on_submit():
         try:
-            created = services.add_comment(current_user, proposal, form.body.data, utcnow(),
-                                           parent=parent)
+            created = services.add_comment(
+                current_user, proposal, form.body.data, utcnow(), parent=parent
+            )
         except DomainError as error:
             db.session.rollback()
             form_error(form, error)
         else:
             db.session.commit()
             flash(_l("Your comment is published."), "success")
-            return redirect(url_for("proposals.detail", proposal_id=proposal.id)
-                            + f"#comment-{created.id}")
-    return render_template("proposals/comment_form.html", proposal=proposal, form=form,
-                           parent=parent), 400
+            return redirect(
+                url_for("proposals.detail", proposal_id=proposal.id) + f"#comment-{created.id}"
+            )
+    return render_template(
+        "proposals/comment_form.html", proposal=proposal, form=form, parent=parent
+    ), 400
 
 
 def _load_comment(proposal_id, comment_id):
@@ -321,30 +360,29 @@ def _load_comment(proposal_id, comment_id):
     return proposal, found
 
 
-@bp.route("/propositions/<int:proposal_id>/commentaires/<int:comment_id>/modifier",
-          methods=["GET", "POST"])
+@bp.route(
+    "/propositions/<int:proposal_id>/commentaires/<int:comment_id>/modifier",
+    methods=["GET", "POST"],
+)
 @login_required
 def edit_comment(proposal_id, comment_id):
     proposal, found = _load_comment(proposal_id, comment_id)
     require("proposals.edit_comment", found)
     form = CommentForm(obj=found if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
-            services.edit_comment(found, form.body.data, utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
+        if commit_or_explain(lambda: services.edit_comment(found, form.body.data, utcnow()), form):
             flash(_l("Your comment is corrected."), "success")
-            return redirect(url_for("proposals.detail", proposal_id=proposal.id)
-                            + f"#comment-{found.id}")
-    return render_template("proposals/comment_form.html", proposal=proposal, form=form,
-                           comment=found, parent=None)
+            return redirect(
+                url_for("proposals.detail", proposal_id=proposal.id) + f"#comment-{found.id}"
+            )
+    return render_template(
+        "proposals/comment_form.html", proposal=proposal, form=form, comment=found, parent=None
+    )
 
 
-@bp.route("/propositions/<int:proposal_id>/commentaires/<int:comment_id>/supprimer",
-          methods=["POST"])
+@bp.route(
+    "/propositions/<int:proposal_id>/commentaires/<int:comment_id>/supprimer", methods=["POST"]
+)
 @login_required
 def delete_comment(proposal_id, comment_id):
     proposal, found = _load_comment(proposal_id, comment_id)
@@ -363,33 +401,42 @@ def report(proposal_id):
     require("proposals.report")
     target = None
     if request.values.get("commentaire"):
-        proposal, target = _load_comment(proposal_id,
-                                         request.values.get("commentaire", type=int) or 0)
+        proposal, target = _load_comment(
+            proposal_id, request.values.get("commentaire", type=int) or 0
+        )
     form = ReportForm()
     if form.validate_on_submit():
-        new = services.report(current_user, proposal, form.reason.data, form.details.data,
-                              utcnow(), comment=target)
+        new = services.report(
+            current_user, proposal, form.reason.data, form.details.data, utcnow(), comment=target
+        )
         db.session.commit()
-        flash(_l("Thank you: the animators will look at it.") if new
-              else _l("You had already reported it; the animators will look at it."),
-              "success")
+        flash(
+            _l("Thank you: the animators will look at it.")
+            if new
+            else _l("You had already reported it; the animators will look at it."),
+            "success",
+        )
         return redirect(url_for("proposals.detail", proposal_id=proposal.id))
-    return render_template("proposals/report.html", proposal=proposal, comment=target,
-                           form=form)
+    return render_template("proposals/report.html", proposal=proposal, comment=target, form=form)
 
 
 @bp.route("/mes-propositions")
 @login_required
 def mine():
-    page = db.paginate(queries.proposals_of(current_user.id), page=page_number(),
-                       per_page=queries.PER_PAGE, error_out=False)
+    page = db.paginate(
+        queries.proposals_of(current_user.id),
+        page=page_number(),
+        per_page=queries.PER_PAGE,
+        error_out=False,
+    )
     return render_template("proposals/mine.html", page=page)
 
 
 @bp.route("/propositions/delais-de-reponse")
 def answer_times():
-    return render_template("proposals/answer_times.html",
-                           rows=services.answer_times_by_centre(utcnow()))
+    return render_template(
+        "proposals/answer_times.html", rows=services.answer_times_by_centre(utcnow())
+    )
 
 
 @bp.route("/media/<path:name>")
@@ -413,14 +460,16 @@ def edit_theme(theme_id):
     theme = db.get_or_404(Theme, theme_id) if theme_id else None
     form = ThemeForm(obj=theme)
     if form.validate_on_submit():
-        try:
-            services.save_theme(current_user, theme, name_fr=form.name_fr.data,
-                                name_en=form.name_en.data, position=form.position.data or 0)
-        except DomainError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
+        if commit_or_explain(
+            lambda: services.save_theme(
+                current_user,
+                theme,
+                name_fr=form.name_fr.data,
+                name_en=form.name_en.data,
+                position=form.position.data or 0,
+            ),
+            form,
+        ):
             flash(_l("Saved."), "success")
             return redirect(url_for("proposals.themes"))
     return render_template("proposals/edit_theme.html", form=form, theme=theme)

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from participation.core.errors import DomainError
 from participation.core.forms import fill_communes
-from participation.core.http import form_error
+from participation.core.http import commit_or_explain, form_error
 from participation.core.permissions import require
 from participation.extensions import db
 from participation.territory import services
@@ -30,8 +30,9 @@ def centres():
 @login_required
 def admin():
     require("territory.edit")
-    return render_template("territory/admin.html", communes=list_communes(),
-                           organisations=list_organisations())
+    return render_template(
+        "territory/admin.html", communes=list_communes(), organisations=list_organisations()
+    )
 
 
 @bp.route("/admin/territoire/commune/<int:commune_id>", methods=["GET", "POST"])
@@ -41,22 +42,26 @@ def edit_commune(commune_id):
     commune = db.get_or_404(Commune, commune_id)
     form = CommuneForm(obj=commune)
     if form.validate_on_submit():
-        try:
-            services.update_commune(current_user, commune, name=form.name.data,
-                                    postal_code=form.postal_code.data,
-                                    population=form.population.data)
-        except DomainError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
+        if commit_or_explain(
+            lambda: services.update_commune(
+                current_user,
+                commune,
+                name=form.name.data,
+                postal_code=form.postal_code.data,
+                population=form.population.data,
+            ),
+            form,
+        ):
             flash(_l("Saved."), "success")
             return redirect(url_for("territory.admin"))
     return render_template("territory/edit_commune.html", form=form, commune=commune)
 
 
-@bp.route("/admin/territoire/organisation/nouvelle", methods=["GET", "POST"],
-          defaults={"organisation_id": None})
+@bp.route(
+    "/admin/territoire/organisation/nouvelle",
+    methods=["GET", "POST"],
+    defaults={"organisation_id": None},
+)
 @bp.route("/admin/territoire/organisation/<int:organisation_id>", methods=["GET", "POST"])
 @login_required
 def edit_organisation(organisation_id):
@@ -71,12 +76,18 @@ def edit_organisation(organisation_id):
     if form.validate_on_submit():
         try:
             saved = services.save_organisation(
-                current_user, organisation, kind=form.kind.data, name=form.name.data,
+                current_user,
+                organisation,
+                kind=form.kind.data,
+                name=form.name.data,
                 short_name=form.short_name.data,
                 commune=commune_from_choice(form.commune.data),
-                town=form.town.data or None, address=form.address.data or None,
-                email=form.email.data or None, phone=form.phone.data or None,
-                description=form.description.data or None)
+                town=form.town.data or None,
+                address=form.address.data or None,
+                email=form.email.data or None,
+                phone=form.phone.data or None,
+                description=form.description.data or None,
+            )
         except DomainError as error:
             db.session.rollback()
             form_error(form, error)
@@ -84,5 +95,4 @@ def edit_organisation(organisation_id):
             db.session.commit()
             flash(_l("%(name)s is saved.", name=saved.short_name), "success")
             return redirect(url_for("territory.admin"))
-    return render_template("territory/edit_organisation.html", form=form,
-                           organisation=organisation)
+    return render_template("territory/edit_organisation.html", form=form, organisation=organisation)
