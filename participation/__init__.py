@@ -126,10 +126,12 @@ def _register_blueprints(app: Flask) -> None:
     from participation.accounts import permissions as _accounts_rules  # noqa: F401
     from participation.accounts.views import bp as accounts
     from participation.core.views import bp as core
+    from participation.council import permissions as _council_rules  # noqa: F401
+    from participation.council.views import bp as council
     from participation.territory import permissions as _territory_rules  # noqa: F401
     from participation.territory.views import bp as territory
 
-    for blueprint in (core, accounts, territory):
+    for blueprint in (core, accounts, territory, council):
         app.register_blueprint(blueprint)
 
 
