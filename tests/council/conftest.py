@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from participation.core.models import utcnow
 from participation.council import services
-from participation.council.models import COUNCIL, DIRECTORS, PRESIDENTS, PARIS
+from participation.council.models import COUNCIL, DIRECTORS, PARIS, PRESIDENTS
 from participation.extensions import db
 from participation.territory.models import Centre, Federation
 from tests import factories
@@ -57,9 +57,10 @@ def held_meeting(body, by, starts_at, **fields):
 
 @pytest.fixture
 def designating_decision(council, admin):
-    """A Conseil decision of this year, to designate runners with."""
+    """A Conseil decision of about three months ago (a quarter before this one), to
+    designate runners with."""
     now = utcnow()
-    meeting = held_meeting(council, admin, now - timedelta(hours=1))
+    meeting = held_meeting(council, admin, now - timedelta(days=100))
     decision = services.record_decision(meeting, admin, title="Désignation",
                                         text="Le Conseil désigne ses animateurs.", now=now)
     db.session.commit()
