@@ -23,6 +23,9 @@ ACTIONS = {
     "territory.commune_changed": _l("changed a commune"),
     "territory.organisation_changed": _l("changed an organisation"),
     "territory.organisation_created": _l("added an organisation"),
+    "council.representative_named": _l("recorded a representative in the Conseil"),
+    "council.designation_recorded": _l("recorded a designation to run the Conseil"),
+    "council.mandate_ended": _l("ended a Conseil mandate"),
 }
 
 

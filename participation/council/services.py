@@ -16,7 +16,7 @@ from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 
 from participation.accounts.models import Role, User
-from participation.core import personal_data
+from participation.core import audit, personal_data
 from participation.core.errors import DomainError
 from participation.core.mail import queue_email
 from participation.core.text import clean_line
@@ -167,16 +167,21 @@ def name_representative(recorder: User, body: Body, organisation: Organisation, 
                       seat=seat, starts_on=starts_on, ends_on=ends_on, recorded_by=recorder)
     db.session.add(mandate)
     db.session.flush()
+    audit.record(recorder, "council.representative_named", user, body=body.kind,
+                 organisation=organisation.name, seat=seat, starts_on=starts_on.isoformat())
     return mandate
 
 
-def end_mandate(mandate: Mandate, ends_on: date) -> None:
+def end_mandate(mandate: Mandate, ends_on: date, by: User | None = None) -> None:
     """End a representative's mandate or a designation on ``ends_on`` (inclusive)."""
     if ends_on < mandate.starts_on:
         ends_on = mandate.starts_on
     if mandate.ends_on is None or ends_on < mandate.ends_on:
         mandate.ends_on = ends_on
     db.session.flush()
+    if by is not None:
+        audit.record(by, "council.mandate_ended", mandate.user, kind=mandate.kind,
+                     ends_on=mandate.ends_on.isoformat())
 
 
 # --- Yearly designations (rule 2) ----------------------------------------------------------
@@ -238,6 +243,8 @@ def designate(recorder: User, user: User, seat: str, year: int, decision: Decisi
                       ends_on=date(year, 12, 31), decision=decision, recorded_by=recorder)
     db.session.add(mandate)
     db.session.flush()
+    audit.record(recorder, "council.designation_recorded", user, year=year, seat=seat,
+                 decision=decision.reference)
     return mandate
 
 
@@ -706,6 +713,19 @@ def approve_previous_minutes(meeting: Meeting, now: datetime) -> Minutes:
 
 
 # --- Personal data -------------------------------------------------------------------------
+
+@personal_data.eraser
+def _end_mandates(user: User) -> None:
+    """A deleted account no longer sits anywhere: its running mandates end today (the
+    records stay, signed "former participant", since the decisions cite them)."""
+    from participation.core.models import utcnow
+
+    today = paris_today(utcnow())
+    for mandate in db.session.scalars(sa.select(Mandate).where(
+            Mandate.user_id == user.id,
+            sa.or_(Mandate.ends_on.is_(None), Mandate.ends_on >= today))).all():
+        end_mandate(mandate, today)
+
 
 @personal_data.exporter("council")
 def _export_council(user: User) -> dict:

@@ -198,7 +198,7 @@ def end_mandate(mandate_id):
         require("council.name_representative", (mandate.organisation, mandate.seat))
     else:
         require("council.designate")
-    services.end_mandate(mandate, services.paris_today(utcnow()))
+    services.end_mandate(mandate, services.paris_today(utcnow()), current_user)
     db.session.commit()
     flash(_l("The mandate ends today."), "success")
     return redirect(url_for("council.members" if mandate.kind == "representative"

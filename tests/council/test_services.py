@@ -456,3 +456,25 @@ def test_ics_carries_the_paris_time_zone(council, admin):
     assert str(start.tzinfo) == "Europe/Paris"
     assert start.utcoffset() == timedelta(hours=2)
     assert calendar.walk("VTIMEZONE")[0]["TZID"] == "Europe/Paris"
+
+
+def test_mandates_are_logged_and_end_when_the_account_is_deleted(council, admin, president):
+    from participation.accounts.services import delete_account
+    from participation.core.audit import AuditEntry
+    from participation.core.models import utcnow
+    from tests.factories import PASSWORD
+
+    deputy = factories.UserFactory(pseudonym="Adjoint")
+    today = services.paris_today(utcnow())
+    mandate = services.name_representative(admin, council, centre("Espace Fort"), "president",
+                                           deputy, today - timedelta(days=10), None)
+    db.session.commit()
+    entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry.action == "council.representative_named" and entry.subject == deputy
+    delete_account(deputy, PASSWORD, utcnow())
+    db.session.commit()
+    assert mandate.ends_on == today
+    tomorrow = today + timedelta(days=1)
+    assert [m.user for m in services.members_of(council, tomorrow)
+            if m.seat == "president" and m.organisation.short_name == "Espace Fort"] == [
+        president]
