@@ -9,7 +9,14 @@ from aiosmtpd.controller import Controller
 
 from participation.core import mail
 from participation.core.mail import OutboxMessage, deliver_due, queue_email, retry_failed
+from participation.core.models import utcnow
 from participation.extensions import db
+
+
+@pytest.fixture
+def now():
+    """Just after the messages are queued (they are due from the moment they are written)."""
+    return utcnow() + timedelta(seconds=1)
 
 
 class Recorder:
