@@ -627,7 +627,8 @@ def _day(meeting: Meeting) -> str:
 
 
 @bp.route("/reunions/<int:meeting_id>/convocation/imprimer", defaults={"as_pdf": False})
-@bp.route("/reunions/<int:meeting_id>/convocation.pdf", defaults={"as_pdf": True})
+@bp.route("/reunions/<int:meeting_id>/convocation.pdf", endpoint="convocation_pdf",
+          defaults={"as_pdf": True})
 def print_convocation(meeting_id, as_pdf):
     meeting = _meeting(meeting_id)
     return _document("council/print_convocation.html",
@@ -637,7 +638,8 @@ def print_convocation(meeting_id, as_pdf):
 
 
 @bp.route("/reunions/<int:meeting_id>/compte-rendu/imprimer", defaults={"as_pdf": False})
-@bp.route("/reunions/<int:meeting_id>/compte-rendu.pdf", defaults={"as_pdf": True})
+@bp.route("/reunions/<int:meeting_id>/compte-rendu.pdf", endpoint="minutes_pdf",
+          defaults={"as_pdf": True})
 def print_minutes(meeting_id, as_pdf):
     meeting = _meeting(meeting_id)
     if meeting.minutes is None:
@@ -652,7 +654,7 @@ def print_minutes(meeting_id, as_pdf):
 
 
 @bp.route("/decisions/imprimer", defaults={"as_pdf": False})
-@bp.route("/decisions.pdf", defaults={"as_pdf": True})
+@bp.route("/decisions.pdf", endpoint="register_pdf", defaults={"as_pdf": True})
 def print_register(as_pdf):
     form, body, year = _register_filters()
     decisions = db.session.scalars(queries.register_query(body, year).limit(500)).all()

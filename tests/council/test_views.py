@@ -339,6 +339,10 @@ def test_print_views_and_pdf_links(client, login, people, past, coming):
     services.publish_minutes(past, utcnow())
     db.session.commit()
     login(people["president"])
+    page = client.get(f"/conseil/reunions/{past.id}").text
+    assert f'href="/conseil/reunions/{past.id}/convocation/imprimer"' in page
+    assert f'href="/conseil/reunions/{past.id}/compte-rendu/imprimer"' in page
+    assert 'href="/conseil/decisions/imprimer"' in client.get("/conseil/decisions").text
     for path in (f"/conseil/reunions/{coming.id}/convocation/imprimer",
                  f"/conseil/reunions/{past.id}/compte-rendu/imprimer",
                  "/conseil/decisions/imprimer?year=2027"):

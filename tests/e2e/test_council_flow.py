@@ -174,3 +174,43 @@ def test_conseil_pages_for_everyone_in_both_languages(site, live_app):
     page.goto("/conseil")
     _check(page)
     page.get_by_role("button", name="Français").click()
+
+
+def test_runner_forms_and_documents(site, live_app):
+    """Attendance, minutes, designations, representatives and print views, as an admin."""
+    page = site
+    tag = uuid.uuid4().hex[:6]
+    with live_app.app_context():
+        admin = _person(tag, "Admin")
+        admin.is_admin = True
+        now = utcnow()
+        held = services.plan_meeting(services.get_body(COUNCIL), admin,
+                                     starts_at=now - timedelta(days=2), place=f"Salle {tag}")
+        services.add_agenda_item(held, title="Point", text="*Texte*")
+        db.session.commit()
+        held_id = held.id
+    _log_in(page, f"admin.{tag}@example.org")
+    page.goto(f"/conseil/reunions/{held_id}")
+    page.get_by_role("link", name="Enregistrer les présences").click()
+    _check(page)
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("link", name="Écrire le compte rendu").click()
+    _check(page)
+    page.get_by_label("Compte rendu").fill("**Présent·es** : le bureau.\n\n- point un")
+    page.get_by_label("Membres seulement : les membres de l’instance et l’administration").check()
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Publier le compte rendu").click()
+    _check(page)
+    page.get_by_role("link", name="Compte rendu, version à imprimer").click()
+    _check(page)
+    page.goto(f"/conseil/reunions/{held_id}/convocation/imprimer")
+    _check(page)
+    page.goto("/conseil/designations")
+    _check(page)
+    page.goto("/conseil/representants/nouveau")
+    _check(page)
+    page.get_by_role("button", name="Enregistrer").click()  # nothing filled: errors shown
+    assert page.get_by_role("alert").is_visible()
+    _check(page)
+    page.goto("/conseil/membres")
+    _check(page)
