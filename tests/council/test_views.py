@@ -25,8 +25,8 @@ def coming(council, runners, admin):
 
 @pytest.fixture
 def past(council, runners, admin):
-    """A Conseil meeting held an hour ago."""
-    return held_meeting(council, admin, utcnow() - timedelta(hours=1))
+    """A Conseil meeting that began five minutes ago."""
+    return held_meeting(council, admin, utcnow() - timedelta(minutes=5))
 
 
 @pytest.fixture
@@ -223,7 +223,7 @@ def test_decisions_are_recorded_published_and_read_in_the_register(client, login
 
 def test_directors_collective_decision_is_refused_without_a_validated_fiche(
         client, login, people, directors_body, admin, past):
-    meeting = held_meeting(directors_body, admin, utcnow() - timedelta(hours=1))
+    meeting = held_meeting(directors_body, admin, utcnow() - timedelta(minutes=5))
     login(people["other_director"])  # collectives are run by their members
     refused = _record(client, meeting, action_sheet_id="8")
     assert refused.status_code == 200 and "validée par le Conseil" in refused.text

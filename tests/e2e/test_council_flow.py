@@ -48,7 +48,8 @@ def _person(tag, name, **roles) -> User:
 
 
 def _setup(live_app, tag):
-    """A president of Matisse designated this year, a meeting held yesterday, an inhabitant."""
+    """A president of Matisse designated this year, a meeting begun a few minutes ago, an
+    inhabitant."""
     with live_app.app_context():
         now = utcnow()
         president = _person(tag, "Presidente", president="Matisse")
@@ -63,7 +64,7 @@ def _setup(live_app, tag):
             earlier, admin, title=f"Désignation {tag}", text="Désignation.", now=now)
         services.designate(admin, president, "president", services.paris_today(now).year,
                            designation, now)
-        held = services.plan_meeting(council, president, starts_at=now - timedelta(days=1),
+        held = services.plan_meeting(council, president, starts_at=now - timedelta(minutes=5),
                                      place=f"Salle {tag}")
         services.add_agenda_item(held, title="Projets de l'été")
         db.session.commit()
@@ -131,7 +132,7 @@ def test_president_convenes_records_decisions_and_an_inhabitant_reads_them(site,
     assert {f"presidente.{tag}@example.org", f"directeur.{tag}@example.org"} <= recipients
     assert queued == recipients
 
-    # Yesterday's meeting: two decisions, then published.
+    # The meeting under way: two decisions, then published.
     page.goto(f"/conseil/reunions/{held_id}")
     _check(page)
     for title, votes in ((f"Minibus partagé {tag}", "7"), (f"Journée santé {tag}", "6")):
