@@ -128,6 +128,8 @@ def _register_blueprints(app: Flask) -> None:
     from participation.consultations import permissions as _consultations_rules  # noqa: F401
     from participation.consultations.views import bp as consultations
     from participation.core.views import bp as core
+    from participation.council import permissions as _council_rules  # noqa: F401
+    from participation.council.views import bp as council
     from participation.moderation.views import bp as moderation
     from participation.notifications.views import bp as notifications
     from participation.proposals import permissions as _proposals_rules  # noqa: F401
@@ -136,7 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     from participation.territory.views import bp as territory
 
     for blueprint in (core, accounts, territory, proposals, moderation, notifications,
-                      consultations):
+                      consultations, council):
         app.register_blueprint(blueprint)
 
     @app.context_processor

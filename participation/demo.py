@@ -66,4 +66,8 @@ def load_demo(now: datetime) -> dict[str, User]:
     from participation.consultations.demo import load_consultations_demo
 
     load_consultations_demo(cast, now)
+    from participation.council.demo import load_council_demo
+
+    load_council_demo(cast, now)
     return cast
+

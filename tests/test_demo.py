@@ -36,3 +36,30 @@ def test_demo_load_command_refuses_a_database_with_accounts(app, session, inhabi
     assert result.exit_code != 0 and "already has accounts" in result.output
     quiet = app.test_cli_runner().invoke(args=["demo", "load", "--if-empty"])
     assert quiet.exit_code == 0 and quiet.output == ""
+
+
+def test_demo_conseil_designations_meetings_and_coming_meeting(session, now):
+    from participation.council import services
+    from participation.council.models import Decision, Meeting
+
+    cast = load_demo(now)
+    db.session.commit()
+    today = services.paris_today(now)
+    runners = {(m.user.email, m.seat) for m in services.runners(today.year, today)}
+    assert runners == {("president@example.org", "president"),
+                       ("directrice@example.org", "director")}
+    assert cast["president"] is not None and set(cast) == {
+        "habitant", "nouvelle", "animateur", "directrice", "president", "federation", "admin"}
+    meetings = db.session.scalars(sa.select(Meeting)).all()
+    past = [m for m in meetings if m.is_past(now)]
+    assert {m.body.kind for m in past} == {"council", "presidents", "directors"}
+    for meeting in past:
+        assert meeting.minutes.published_at and all(d.published_at for d in meeting.decisions)
+        assert meeting.decisions
+    [coming] = [m for m in meetings if not m.is_past(now)]
+    assert coming.body.kind == "council" and coming.items and not coming.convened
+    assert services.last_day_to_convene(coming) >= today  # still in time to convene
+    directors = db.session.scalars(sa.select(Decision)
+                                   .where(Decision.body.has(kind="directors"))).all()
+    for decision in directors:
+        services.check_directors_decision(decision)  # rule 6 holds in the demo

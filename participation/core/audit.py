@@ -25,6 +25,9 @@ ACTIONS = {
     "territory.organisation_changed": _l("changed an organisation"),
     "territory.organisation_created": _l("added an organisation"),
     "consultation.ballot_recorded": _l("recorded a ballot at a centre (not its content)"),
+    "council.representative_named": _l("recorded a representative in the Conseil"),
+    "council.designation_recorded": _l("recorded a designation to run the Conseil"),
+    "council.mandate_ended": _l("ended a Conseil mandate"),
 }
 
 
