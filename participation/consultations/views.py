@@ -46,6 +46,7 @@ from participation.consultations.models import (
 from participation.core.errors import DomainError
 from participation.core.http import commit_or_explain, form_error, page_number
 from participation.core.models import utcnow
+from participation.core.pdf import document, pdf_available
 from participation.core.permissions import require
 from participation.extensions import db
 from participation.territory.models import Commune, Organisation
@@ -612,7 +613,19 @@ def results_csv(consultation_id):
 @bp.route("/<int:consultation_id>/bulletin-papier")
 def paper(consultation_id):
     consultation = _load(consultation_id)
-    return render_template("consultations/paper.html", consultation=consultation, judgment=JUDGMENT)
+    return render_template("consultations/paper.html", consultation=consultation,
+                           judgment=JUDGMENT, pdf=pdf_available())
+
+
+@bp.route("/<int:consultation_id>/bulletin-papier/imprimer", defaults={"as_pdf": False})
+@bp.route("/<int:consultation_id>/bulletin-papier.pdf", endpoint="paper_pdf",
+          defaults={"as_pdf": True})
+def print_paper(consultation_id, as_pdf):
+    """The paper ballot as a print view or a PDF, from the same HTML as the online one."""
+    consultation = _load(consultation_id)
+    return document("consultations/print_paper.html",
+                    f"bulletin-consultation-{consultation.id}.pdf", as_pdf,
+                    consultation=consultation, judgment=JUDGMENT)
 
 
 @bp.route("/<int:consultation_id>/guichet")

@@ -52,3 +52,22 @@ def render_pdf(html: str, stylesheets: list[Path] | None = None) -> bytes:
     document = weasyprint.HTML(string=html, base_url=STATIC.as_uri() + "/",
                                url_fetcher=fetcher)
     return document.write_pdf(stylesheets=sheets)
+
+
+def document(template: str, filename: str, as_pdf: bool, **context):
+    """A print view, or the same HTML as a PDF download (404 where PDF is unavailable)."""
+    from flask import Response, abort, current_app, render_template
+
+    if not as_pdf:
+        return render_template(template, pdf_mode=False, pdf=pdf_available(), **context)
+    available, reason = pdf_available()
+    if not available:
+        current_app.logger.warning("PDF unavailable: %s", reason)
+        abort(404)
+    html = render_template(template, pdf_mode=True, pdf=(True, None), **context)
+    try:
+        data = render_pdf(html)
+    except PdfUnavailable:
+        abort(404)
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{filename}"'})

@@ -9,9 +9,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -27,7 +25,7 @@ from participation.accounts.services import get_by_login
 from participation.core.errors import DomainError
 from participation.core.http import form_error, page_number
 from participation.core.models import utcnow
-from participation.core.pdf import PdfUnavailable, pdf_available, render_pdf
+from participation.core.pdf import document, pdf_available
 from participation.core.permissions import has_perm, require
 from participation.council import links as council_links
 from participation.council import queries, services
@@ -606,22 +604,6 @@ def decision(decision_id):
 
 # --- Print views and PDF ------------------------------------------------------------------------
 
-def _document(template: str, filename: str, as_pdf: bool, **context):
-    if not as_pdf:
-        return render_template(template, pdf_mode=False, pdf=pdf_available(), **context)
-    available, reason = pdf_available()
-    if not available:
-        current_app.logger.warning("PDF unavailable: %s", reason)
-        abort(404)
-    html = render_template(template, pdf_mode=True, pdf=(True, None), **context)
-    try:
-        data = render_pdf(html)
-    except PdfUnavailable:
-        abort(404)
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{filename}"'})
-
-
 def _day(meeting: Meeting) -> str:
     return meeting.local_start.date().isoformat()
 
@@ -631,7 +613,7 @@ def _day(meeting: Meeting) -> str:
           defaults={"as_pdf": True})
 def print_convocation(meeting_id, as_pdf):
     meeting = _meeting(meeting_id)
-    return _document("council/print_convocation.html",
+    return document("council/print_convocation.html",
                      f"convocation-{meeting.body.slug}-{_day(meeting)}.pdf", as_pdf,
                      meeting=meeting, show_guests=has_perm(current_user, "council.see_guests",
                                                            meeting))
@@ -647,7 +629,7 @@ def print_minutes(meeting_id, as_pdf):
     require("council.read_minutes", meeting.minutes, hide=True)
     decisions = [d for d in meeting.decisions
                  if has_perm(current_user, "council.see_decision", d)]
-    return _document("council/print_minutes.html",
+    return document("council/print_minutes.html",
                      f"compte-rendu-{meeting.body.slug}-{_day(meeting)}.pdf", as_pdf,
                      meeting=meeting, minutes=meeting.minutes, decisions=decisions,
                      attendance=services.list_attendance(meeting, utcnow()))
@@ -658,7 +640,7 @@ def print_minutes(meeting_id, as_pdf):
 def print_register(as_pdf):
     form, body, year = _register_filters()
     decisions = db.session.scalars(queries.register_query(body, year).limit(500)).all()
-    return _document("council/print_register.html", "releve-de-decisions.pdf", as_pdf,
+    return document("council/print_register.html", "releve-de-decisions.pdf", as_pdf,
                      decisions=decisions, body=body, year=year,
                      printed_on=format_date(services.paris_today(utcnow()), "long"))
 

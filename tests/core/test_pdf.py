@@ -56,3 +56,15 @@ def test_council_documents_as_pdf(client, session, admin, now):
         response = client.get(path)
         assert response.status_code == 200 and response.mimetype == "application/pdf"
         assert response.data.startswith(b"%PDF-")
+
+
+def test_paper_ballot_as_print_view_and_pdf(client, session, animator):
+    from tests.consultations.test_views import open_now
+
+    consultation = open_now(animator)
+    printed = client.get(f"/consultations/{consultation.id}/bulletin-papier/imprimer")
+    assert printed.status_code == 200 and "☐" in printed.text
+    assert 'class="site-header"' not in printed.text  # no site navigation on paper
+    _need_pdf()
+    response = client.get(f"/consultations/{consultation.id}/bulletin-papier.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-")

@@ -354,9 +354,9 @@ def test_print_views_and_pdf_links(client, login, people, past, coming):
 
 
 def test_pdf_says_unavailable_where_weasyprint_cannot_load(client, past, monkeypatch):
-    from participation.council import views
+    from participation.core import pdf
 
-    monkeypatch.setattr(views, "pdf_available", lambda: (False, "no Pango here"))
+    monkeypatch.setattr(pdf, "_weasyprint", lambda: (None, "no Pango here"))
     page = client.get("/conseil/decisions/imprimer").text
     assert "Le PDF n’est pas disponible sur ce serveur" in page
     assert client.get("/conseil/decisions.pdf").status_code == 404
