@@ -141,6 +141,15 @@ def _register_blueprints(app: Flask) -> None:
                       consultations, council):
         app.register_blueprint(blueprint)
 
+    # What a Conseil decision or agenda item points to, by domain.
+    from flask import url_for
+
+    from participation.council import links
+
+    links.register("proposal", lambda i: url_for("proposals.detail", proposal_id=i))
+    links.register("consultation",
+                   lambda i: url_for("consultations.detail", consultation_id=i))
+
     @app.context_processor
     def unread_notifications():
         from participation.notifications.services import unread_count

@@ -20,6 +20,7 @@ from participation.core.http import commit_or_explain, form_error, page_number
 from participation.core.models import utcnow
 from participation.core.permissions import has_perm, require
 from participation.core.uploads import store_image, upload_dir
+from participation.council.queries import decisions_linking
 from participation.extensions import db, limiter
 from participation.proposals import queries, services
 from participation.proposals.forms import (
@@ -246,6 +247,7 @@ def detail(proposal_id):
         if not proposal.is_public
         else [],
         deadline=services.answer_deadline(proposal),
+        decisions=decisions_linking("proposal", proposal.id) if proposal.is_public else [],
         waiting=services.waiting_days(proposal, now),
         comment_form=CommentForm(),
         moderation_form=ModerationForm() if moderator and proposal.status == "submitted" else None,

@@ -381,3 +381,18 @@ def test_removing_an_agenda_item_before_the_convocation(client, login, people, c
     client.post(f"/conseil/reunions/{coming.id}/points/{item.id}/retirer")
     db.session.refresh(coming)
     assert coming.items == []
+
+
+def test_the_public_register_links_to_the_proposal_it_answers(client, past, admin, inhabitant):
+    from tests import factories
+
+    proposal = factories.proposal(inhabitant, status="retained")
+    services.record_decision(past, admin, title="Des bancs sur la digue", text="Adopté.",
+                             links={"proposal": [proposal.id]}, now=utcnow())
+    services.publish_decisions(past, utcnow())
+    db.session.commit()
+    page = client.get("/conseil/decisions").text
+    assert f'href="/propositions/{proposal.id}"' in page
+    # …and the proposal's page leads to the decision (charter rule 8).
+    idea = client.get(f"/propositions/{proposal.id}").text
+    assert "Des bancs sur la digue" in idea and "/conseil/decisions/" in idea
