@@ -39,8 +39,8 @@ def to_paris(value):
 
 
 class ConsultationForm(FlaskForm):
-    organisation = SelectField(_l("Organising centre"), coerce=int,
-                               validators=[InputRequired()])
+    # A centre's id, or "conseil" for the Conseil itself.
+    organisation = SelectField(_l("Organised by"), validators=[InputRequired()])
     title = StringField(_l("Title"), filters=[strip_line],
                         validators=[InputRequired(_l("Give the consultation a title.")),
                                     Length(max=160)])

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.core.models import TimestampMixin, UTCDateTime
+from participation.council.models import Body
 from participation.extensions import db
 from participation.territory.models import Commune, Organisation
 
@@ -72,12 +73,16 @@ class Consultation(TimestampMixin, db.Model):
     __tablename__ = "consultations"
     __table_args__ = (
         sa.CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+        sa.CheckConstraint("(organisation_id IS NULL) <> (council_body_id IS NULL)",
+                           name="one_organiser"),
         sa.CheckConstraint("min_age IS NULL OR (min_age BETWEEN 0 AND 120)",
                            name="min_age_plausible"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    # Organised by a centre, or by the Conseil itself (through its runners of the year).
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
+    council_body_id: Mapped[int | None] = mapped_column(sa.ForeignKey("council_bodies.id"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     title: Mapped[str] = mapped_column(sa.String(160))
     description: Mapped[str] = mapped_column(sa.Text, default="")
@@ -97,12 +102,22 @@ class Consultation(TimestampMixin, db.Model):
     # The tally, counted once when results are published (see tally.py).
     results: Mapped[dict | None] = mapped_column(sa.JSON)
 
-    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    council_body: Mapped["Body | None"] = relationship(lazy="joined")
     communes: Mapped[list[Commune]] = relationship(secondary=consultation_communes,
                                                    order_by=Commune.name, lazy="selectin")
     questions: Mapped[list["Question"]] = relationship(
         back_populates="consultation", order_by="Question.position",
         cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def organiser(self):
+        """The centre, or the Conseil, in whose name it is held (both have a ``name``)."""
+        return self.organisation or self.council_body
+
+    @property
+    def organiser_short_name(self) -> str:
+        return self.organisation.short_name if self.organisation else self.council_body.name
 
     def phase(self, now: datetime) -> str:
         """Where the consultation stands at ``now``: the one place phases are decided."""

@@ -14,17 +14,26 @@ def _staff(user) -> bool:
 
 @rule("consultations.create")
 def create(user, obj=None) -> bool:
-    """Animators and directors create consultations for their centre; admins for any."""
-    return _staff(user)
+    """Animators and directors create consultations for their centre, the Conseil's runners
+    for the Conseil; admins for any."""
+    if _staff(user):
+        return True
+    from participation.consultations.services import may_organise
+    from participation.council.models import COUNCIL
+    from participation.council.services import get_body
+
+    return bool(user.is_authenticated) and may_organise(user, get_body(COUNCIL))
 
 
 @rule("consultations.manage")
 def manage(user, consultation: Consultation | None = None) -> bool:
     """The organising centre's animators and directors (and admins) edit, announce and
-    publish results; nobody else sees a draft."""
+    publish results (the Conseil's runners for the Conseil's); nobody else sees a draft."""
     if not user.is_authenticated or consultation is None:
         return False
-    return bool(user.is_admin or consultation.organisation in user.staff_centres())
+    from participation.consultations.services import may_organise
+
+    return may_organise(user, consultation.organiser)
 
 
 @rule("consultations.view")

@@ -20,8 +20,16 @@ def list_announced(page: int):
 def list_managed(user, page: int):
     query = sa.select(Consultation).order_by(Consultation.id.desc())
     if not user.is_admin:
+        from participation.consultations.services import may_organise
+        from participation.council.models import COUNCIL
+        from participation.council.services import get_body
+
         centres = [c.id for c in user.staff_centres()]
-        query = query.where(Consultation.organisation_id.in_(centres))
+        mine = Consultation.organisation_id.in_(centres)
+        council = get_body(COUNCIL)
+        if may_organise(user, council):
+            mine = sa.or_(mine, Consultation.council_body_id == council.id)
+        query = query.where(mine)
     return db.paginate(query, page=page, per_page=20, error_out=False)
 
 

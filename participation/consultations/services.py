@@ -38,9 +38,11 @@ from participation.consultations.models import (
 )
 from participation.core import audit, personal_data
 from participation.core.errors import DomainError
+from participation.core.models import utcnow
 from participation.core.text import clean_line
+from participation.council.models import Body
 from participation.extensions import db
-from participation.territory.models import Centre, Commune, Organisation
+from participation.territory.models import Centre, Commune
 
 PARIS = ZoneInfo("Europe/Paris")
 EDITABLE_PHASES = (DRAFT, SCHEDULED)
@@ -51,9 +53,17 @@ def local_day(now: datetime) -> date:
     return now.astimezone(PARIS).date()
 
 
-def may_organise(user: User, organisation: Organisation) -> bool:
-    """Animators and directors organise for their own centre; admins for any."""
-    return bool(user.is_admin or organisation in user.staff_centres())
+def may_organise(user: User, organiser, now: datetime | None = None) -> bool:
+    """Animators and directors organise for their own centre; the Conseil's runners of the
+    year for the Conseil (charter rule 2); admins for any."""
+    if user.is_admin:
+        return True
+    if isinstance(organiser, Body):
+        from participation.council.services import is_runner
+
+        today = local_day(now or utcnow())
+        return organiser.is_council and is_runner(user, today.year, today)
+    return organiser in user.staff_centres()
 
 
 # --- Preparing a consultation --------------------------------------------------------------
@@ -69,16 +79,21 @@ def _check_editable(consultation: Consultation, now: datetime) -> None:
                              "eligibility can no longer change."))
 
 
-def create_consultation(staff: User, *, organisation: Organisation, title: str,
+def create_consultation(staff: User, *, organisation, title: str,
                         description: str, opens_at: datetime, closes_at: datetime,
                         communes: list[Commune], verified_only: bool, min_age: int | None,
                         paired_listing: bool = False) -> Consultation:
-    """A draft consultation for ``organisation``, by one of its animators or directors."""
+    """A draft consultation for ``organisation`` (a centre, or the Conseil's Body), by one
+    of its animators or directors, or by the Conseil's runners."""
     if not may_organise(staff, organisation):
         raise DomainError(_l("You can only organise consultations for a centre where you "
-                             "work."), "organisation")
-    consultation = Consultation(organisation=organisation, created_by_id=staff.id,
-                                opens_at=opens_at, closes_at=closes_at)
+                             "work, or for the Conseil when you run it this year."),
+                          "organisation")
+    consultation = Consultation(created_by_id=staff.id, opens_at=opens_at, closes_at=closes_at)
+    if isinstance(organisation, Body):
+        consultation.council_body = organisation
+    else:
+        consultation.organisation = organisation
     _set_details(consultation, title=title, description=description, opens_at=opens_at,
                  closes_at=closes_at, communes=communes, verified_only=verified_only,
                  min_age=min_age, paired_listing=paired_listing)

@@ -48,10 +48,13 @@ from participation.core.http import commit_or_explain, form_error, page_number
 from participation.core.models import utcnow
 from participation.core.pdf import document, pdf_available
 from participation.core.permissions import require
+from participation.council.models import COUNCIL
+from participation.council.services import get_body
 from participation.extensions import db
 from participation.territory.models import Commune, Organisation
 from participation.territory.queries import list_centres, list_communes
 
+COUNCIL_CHOICE = "conseil"
 bp = Blueprint("consultations", __name__, url_prefix="/consultations")
 
 
@@ -86,8 +89,17 @@ def manage():
 
 def _fill(form: ConsultationForm) -> None:
     centres = list_centres() if current_user.is_admin else current_user.staff_centres()
-    form.organisation.choices = [(c.id, c.short_name) for c in centres]
+    form.organisation.choices = [(str(c.id), c.short_name) for c in centres]
+    council = get_body(COUNCIL)
+    if services.may_organise(current_user, council):
+        form.organisation.choices.append((COUNCIL_CHOICE, council.name))
     form.communes.choices = [(c.id, c.name) for c in list_communes()]
+
+
+def _organiser(form: ConsultationForm):
+    if form.organisation.data == COUNCIL_CHOICE:
+        return get_body(COUNCIL)
+    return db.get_or_404(Organisation, int(form.organisation.data))
 
 
 def _details(form: ConsultationForm) -> dict:
@@ -116,7 +128,7 @@ def create():
         try:
             consultation = services.create_consultation(
                 current_user,
-                organisation=db.get_or_404(Organisation, form.organisation.data),
+                organisation=_organiser(form),
                 **_details(form),
             )
         except DomainError as error:
