@@ -409,26 +409,30 @@ def send_answer_reminders(now: datetime) -> dict[str, int]:
     waiting = (sa.select(Proposal).options(joinedload(Proposal.centre))
                .where(Proposal.status == "published", Proposal.first_answer_at.is_(None)))
     counts = {"reminded": 0, "overdue": 0}
+    staff: dict[int, list[User]] = {}  # one query per centre, not per proposal
+
+    def staff_of(proposal, kind):
+        if proposal.centre_id not in staff:
+            staff[proposal.centre_id] = moderators_of(proposal.centre_id)
+        return [u for u in staff[proposal.centre_id]
+                if any(r.kind == kind and r.organisation_id == proposal.centre_id
+                       for r in u.roles)]
+
     soon = db.session.scalars(waiting.where(
         Proposal.answer_reminder_sent_at.is_(None),
         Proposal.published_at <= now - timedelta(days=days - before))).all()
     for proposal in soon:
-        animators = [u for u in moderators_of(proposal.centre_id)
-                     if any(r.kind == "animator" and r.organisation_id == proposal.centre_id
-                            for r in u.roles)]
-        notify(animators, "moderation", "proposal.answer_due", _url(proposal), now,
-               title=proposal.title, date=answer_deadline(proposal).date().isoformat())
+        notify(staff_of(proposal, "animator"), "moderation", "proposal.answer_due",
+               _url(proposal), now, title=proposal.title,
+               date=answer_deadline(proposal).date().isoformat())
         proposal.answer_reminder_sent_at = now
         counts["reminded"] += 1
     late = db.session.scalars(waiting.where(
         Proposal.answer_overdue_sent_at.is_(None),
         Proposal.published_at <= now - timedelta(days=days))).all()
     for proposal in late:
-        directors = [u for u in moderators_of(proposal.centre_id)
-                     if any(r.kind == "director" and r.organisation_id == proposal.centre_id
-                            for r in u.roles)]
-        notify(directors, "moderation", "proposal.answer_overdue", _url(proposal), now,
-               title=proposal.title, days=days)
+        notify(staff_of(proposal, "director"), "moderation", "proposal.answer_overdue",
+               _url(proposal), now, title=proposal.title, days=days)
         proposal.answer_overdue_sent_at = now
         counts["overdue"] += 1
     db.session.flush()
