@@ -125,6 +125,8 @@ def _register_blueprints(app: Flask) -> None:
     # Explicit, so that reading this function tells every part of the site.
     from participation.accounts import permissions as _accounts_rules  # noqa: F401
     from participation.accounts.views import bp as accounts
+    from participation.actions import permissions as _actions_rules  # noqa: F401
+    from participation.actions.views import bp as actions
     from participation.consultations import permissions as _consultations_rules  # noqa: F401
     from participation.consultations.views import bp as consultations
     from participation.core.views import bp as core
@@ -138,7 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     from participation.territory.views import bp as territory
 
     for blueprint in (core, accounts, territory, proposals, moderation, notifications,
-                      consultations, council):
+                      consultations, council, actions):
         app.register_blueprint(blueprint)
 
     # What a Conseil decision or agenda item points to, by domain.
@@ -149,6 +151,7 @@ def _register_blueprints(app: Flask) -> None:
     links.register("proposal", lambda i: url_for("proposals.detail", proposal_id=i))
     links.register("consultation",
                    lambda i: url_for("consultations.detail", consultation_id=i))
+    links.register("action_sheet", lambda i: url_for("actions.detail", sheet_id=i))
 
     @app.context_processor
     def unread_notifications():

@@ -66,8 +66,12 @@ def load_demo(now: datetime) -> dict[str, User]:
     from participation.consultations.demo import load_consultations_demo
 
     load_consultations_demo(cast, now)
+    from participation.actions.demo import load_actions_demo, load_first_action_demo
+
+    load_first_action_demo(cast, now)  # fiche n° 1, which the Conseil's demo validates
     from participation.council.demo import load_council_demo
 
     load_council_demo(cast, now)
+    load_actions_demo(cast, now)
     return cast
 

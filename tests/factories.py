@@ -78,3 +78,25 @@ def proposal(author, status="published", title="Des bancs le long de la digue",
         services.answer(made, moderator, status, "Notre réponse publique.", now)
     db.session.commit()
     return made
+
+
+def action_sheet(author, status="submitted", title="Séjour jeunes en Angleterre",
+                 proposals=(), now=None):
+    """A fiche action with an objective and a lead actor, brought to ``status`` ("draft" or
+    "submitted") through the services; validating it takes a Conseil decision."""
+    from participation.actions import services
+    from participation.territory.models import Centre
+
+    now = now or datetime(2026, 11, 1, 10, tzinfo=UTC)
+    sheet = services.create_sheet(author, services.SheetData(
+        title=title, summary="Une semaine de séjour pour douze jeunes.",
+        proposals=list(proposals)), now)
+    services.add_objective(sheet, text="Partir ensemble", indicator="Jeunes partis",
+                           target="12 jeunes")
+    services.add_actor(sheet, organisation=db.session.scalar(
+        sa.select(Centre).where(Centre.short_name == "Matisse")),
+        role="Coordonne le séjour.", is_lead=True)
+    if status == "submitted":
+        services.submit(sheet, author, now)
+    db.session.commit()
+    return sheet

@@ -3,6 +3,8 @@ minutes, and a coming Conseil meeting with its agenda, not convened yet."""
 
 from datetime import datetime, time, timedelta
 
+import sqlalchemy as sa
+
 from participation.accounts.models import User
 from participation.core.mail import SENT, OutboxMessage
 from participation.council import services as council
@@ -22,6 +24,11 @@ def load_council_demo(cast: dict[str, User], now: datetime) -> None:
     president, directrice, admin = cast["president"], cast["directrice"], cast["admin"]
     year = council.paris_today(now).year
     conseil = council.get_body(COUNCIL)
+    # Fiche action of the youth stay, written and submitted by the fiches-action demo first.
+    from participation.actions.models import ActionSheet
+
+    trip_sheet = db.session.scalar(sa.select(ActionSheet.id).where(
+        ActionSheet.title == "Séjour jeunes en Angleterre").order_by(ActionSheet.id).limit(1))
 
     # A Conseil meeting some months ago: it designates this year's runners and
     # validates a first cooperative action.
@@ -32,7 +39,7 @@ def load_council_demo(cast: dict[str, User], now: datetime) -> None:
     trip = council.add_agenda_item(
         first, title="Séjour de jeunes en Angleterre", presenter="Sophie (Cousteau)",
         text="Projet commun des quatre centres : douze jeunes de 14 à 17 ans, une semaine.",
-        links={"action_sheet": [1]})
+        links={"action_sheet": [trip_sheet]})
     council.invite_guest(trip, name="Claire Dumont", organisation="CAF du Pas-de-Calais",
                          reason="Présente les aides au départ en vacances des jeunes.")
     council.record_attendance(first, {president.id, directrice.id, cast["federation"].id},
@@ -45,10 +52,12 @@ def load_council_demo(cast: dict[str, User], now: datetime) -> None:
         votes_for=3, agenda_item=item, now=_at(now, -100, 20))
     council.record_decision(
         first, admin, title="Validation de la fiche action « Séjour jeunes en Angleterre »",
-        text=("Le Conseil valide la fiche action n° 1 : chaque centre accompagne trois "
+        text=(f"Le Conseil valide la fiche action n° {trip_sheet} : chaque centre accompagne "
+              "trois "
               "jeunes ; Espace Fort porte la demande d'aide à la CAF ; le minibus de Matisse "
               "est mutualisé."),
-        votes_for=3, agenda_item=trip, action_sheet_id=1, validates_action_sheet_id=1,
+        votes_for=3, agenda_item=trip, action_sheet_id=trip_sheet,
+        validates_action_sheet_id=trip_sheet,
         now=_at(now, -100, 20))
     council.designate(admin, president, "president", year, designation, now)
     council.designate(admin, directrice, "director", year, designation, now)
@@ -107,12 +116,12 @@ def load_council_demo(cast: dict[str, User], now: datetime) -> None:
     meeting = council.plan_meeting(directors, directrice, starts_at=_at(now, -20, 9, 30),
                                    place="Centre Social et Culturel Marie Jeanne Bassot, Sangatte")
     council.add_agenda_item(meeting, title="Organisation du séjour en Angleterre",
-                            links={"action_sheet": [1]})
+                            links={"action_sheet": [trip_sheet]})
     council.record_decision(
         meeting, directrice, title="Dates et encadrement du séjour en Angleterre",
         text="Départ la deuxième semaine des vacances d'été ; un animateur de Cousteau et un "
              "de Matisse encadrent le groupe.",
-        votes_for=1, action_sheet_id=1, now=_at(now, -20, 11))
+        votes_for=1, action_sheet_id=trip_sheet, now=_at(now, -20, 11))
     council.save_minutes(meeting, directrice, "Dates et encadrement du séjour arrêtés.",
                          "public", _at(now, -19, 10))
     council.publish_decisions(meeting, _at(now, -19, 10))

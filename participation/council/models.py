@@ -307,11 +307,9 @@ class Decision(TimestampMixin, db.Model):
     that a Conseil decision validated; a Conseil decision that validates a
     fiche action names it in ``validates_action_sheet_id`` (rule 7).
 
-    Both are plain integer columns for now, without a foreign key: fiches
-    action do not exist yet. The fiche-action issue adds the ``action_sheets``
-    table, turns these into foreign keys, and changes the fiche's status when a
-    Conseil decision validates it; until then the link is recorded here and
-    checked by ``services.check_directors_decision``.
+    Both are foreign keys to ``action_sheets``. Recording a Conseil decision
+    that validates a fiche makes the fiche validated in the same transaction
+    (``participation.actions.services.validate_by_decision``).
     """
 
     __tablename__ = "council_decisions"
@@ -335,8 +333,9 @@ class Decision(TimestampMixin, db.Model):
     votes_for: Mapped[int] = mapped_column(sa.Integer, default=0)
     votes_against: Mapped[int] = mapped_column(sa.Integer, default=0)
     votes_abstaining: Mapped[int] = mapped_column(sa.Integer, default=0)
-    action_sheet_id: Mapped[int | None] = mapped_column(sa.Integer)
-    validates_action_sheet_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
+    action_sheet_id: Mapped[int | None] = mapped_column(sa.ForeignKey("action_sheets.id"))
+    validates_action_sheet_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("action_sheets.id"), index=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 

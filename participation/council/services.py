@@ -552,15 +552,12 @@ def record_attendance(meeting: Meeting, present_ids: set[int], now: datetime) ->
 # --- Decisions (rules 6 and 7) -------------------------------------------------------------
 
 def validated_action_sheet_ids() -> set[int]:
-    """The fiches action that a recorded Conseil decision validated (rule 7).
+    """The fiches action a recorded Conseil decision validated and that are not over
+    (validated or in progress): the fiche's own status, kept by
+    ``participation.actions.services.validate_by_decision``."""
+    from participation.actions.services import active_sheet_ids
 
-    The interface the fiche-action issue will rely on (and replace with the
-    fiche's own status): ids named by ``Decision.validates_action_sheet_id``
-    on decisions of the Conseil.
-    """
-    return set(db.session.scalars(
-        sa.select(Decision.validates_action_sheet_id).join(Decision.body)
-        .where(Body.kind == COUNCIL, Decision.validates_action_sheet_id.is_not(None))))
+    return active_sheet_ids()
 
 
 def check_directors_decision(decision: Decision) -> None:
@@ -590,7 +587,9 @@ def record_decision(meeting: Meeting, recorder: User, *, title: str, text: str,
     """Record a decision taken in ``meeting``, numbered next in its body and year.
 
     Recorded from the day of the meeting. Rule 6 is checked for the directors'
-    collective; only the Conseil validates a fiche action (rule 7). The number
+    collective; only the Conseil validates a fiche action (rule 7), and a Conseil
+    decision naming it in ``validates_action_sheet_id`` makes the submitted fiche
+    validated in the same transaction (refused if it was not submitted). The number
     is unique per body and year in the database too: two people recording at
     once get consecutive numbers.
     """
@@ -608,6 +607,10 @@ def record_decision(meeting: Meeting, recorder: User, *, title: str, text: str,
                           "validates_action_sheet_id")
     if agenda_item is not None and agenda_item.meeting_id != meeting.id:
         raise DomainError(_l("This item is not on this meeting's agenda."), "agenda_item")
+    from participation.actions import services as actions
+
+    actions.check_sheet_exists(action_sheet_id)
+    actions.check_sheet_exists(validates_action_sheet_id)
     # Tied to the meeting by id: the meeting's list of decisions is reloaded once this one
     # has its number, so an unnumbered decision is never flushed through it.
     decision = Decision(body=meeting.body, meeting_id=meeting.id,
@@ -633,6 +636,9 @@ def record_decision(meeting: Meeting, recorder: User, *, title: str, text: str,
         break
     decision.links.extend(_links({"decision_id": decision.id}, links))
     db.session.flush()
+    if validates_action_sheet_id is not None:
+        # Rule 7: the fiche becomes validated by this decision, in this transaction.
+        actions.validate_by_decision(decision, now)
     db.session.expire(meeting, ["decisions"])
     return decision
 

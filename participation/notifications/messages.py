@@ -19,6 +19,12 @@ MESSAGES = {
                                   "public answer."),
     "proposal.hidden": _l("Your content on “%(title)s” is hidden after reports, until an "
                           "animator decides."),
+    "action.validated": _l("The Conseil validated the fiche action “%(sheet)s”, born from the "
+                           "proposal “%(title)s”."),
+    "action.started": _l("The fiche action “%(sheet)s”, born from the proposal “%(title)s”, "
+                         "has started."),
+    "action.completed": _l("The fiche action “%(sheet)s” is completed: the proposal "
+                           "“%(title)s” is realised. Read its evaluation."),
     "consultation.opened": _l("The consultation “%(title)s” is open: you can vote until "
                               "%(date)s."),
     "consultation.closing": _l("Last day to vote in the consultation “%(title)s”: it closes "

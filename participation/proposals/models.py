@@ -38,6 +38,7 @@ EVENT_LABELS = {
     "withdrawn": _l("Withdrawn by its author"),
     "reports_kept": _l("Reports examined: the content stays visible"),
     "reports_hidden": _l("Reports examined: the content stays hidden"),
+    "realised": _l("Realised"),
 }
 PUBLIC_STATUSES = ("published", "under_study", "retained", "not_retained", "withdrawn",
                    "realised")

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from participation.accounts.models import User
+from participation.actions.queries import sheets_of_proposal
 from participation.core.errors import DomainError
 from participation.core.forms import OTHER_COMMUNE, fill_communes
 from participation.core.http import commit_or_explain, form_error, page_number
@@ -248,6 +249,8 @@ def detail(proposal_id):
         else [],
         deadline=services.answer_deadline(proposal),
         decisions=decisions_linking("proposal", proposal.id) if proposal.is_public else [],
+        action_sheets=[s for s in sheets_of_proposal(proposal.id)
+                       if has_perm(current_user, "actions.view", s)],
         waiting=services.waiting_days(proposal, now),
         comment_form=CommentForm(),
         moderation_form=ModerationForm() if moderator and proposal.status == "submitted" else None,

@@ -336,8 +336,9 @@ def test_decisions_are_numbered_per_body_and_year(council, directors_body, admin
     first = _decision(january, admin, NOW)
     second = _decision(january, admin, NOW)
     other_body = held_meeting(directors_body, admin, paris(2027, 1, 13))
-    validated = _decision(january, admin, NOW, validates_action_sheet_id=9)
-    in_directors = _decision(other_body, admin, NOW, action_sheet_id=9)
+    sheet = factories.action_sheet(admin)
+    validated = _decision(january, admin, NOW, validates_action_sheet_id=sheet.id)
+    in_directors = _decision(other_body, admin, NOW, action_sheet_id=sheet.id)
     next_year = held_meeting(council, admin, paris(2028, 1, 10))
     later = _decision(next_year, admin, datetime(2028, 1, 10, 20, tzinfo=UTC))
     assert [first.reference, second.reference, validated.reference] == [
@@ -374,31 +375,37 @@ def test_rule_6_directors_decision_without_a_validated_fiche_action_is_refused(
         services.record_decision(meeting, admin, title="Achat d'un minibus", text="x",
                                  now=NOW)
     assert refused.value.field == "action_sheet_id"
+    submitted = factories.action_sheet(admin)  # submitted, not validated
     with pytest.raises(DomainError, match="validée par le Conseil"):
-        services.record_decision(meeting, admin, title="Achat", text="x", action_sheet_id=4,
-                                 now=NOW)
+        services.record_decision(meeting, admin, title="Achat", text="x",
+                                 action_sheet_id=submitted.id, now=NOW)
+    with pytest.raises(DomainError, match="n° 999"):  # no such fiche
+        services.record_decision(meeting, admin, title="Achat", text="x",
+                                 action_sheet_id=999, now=NOW)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Decision)) == 0
 
 
 def test_rule_6_directors_decision_within_a_fiche_the_conseil_validated_is_accepted(
         council, directors_body, admin):
     conseil = held_meeting(council, admin, paris(2027, 1, 12))
-    _decision(conseil, admin, NOW, title="Validation de la fiche action 4",
-              validates_action_sheet_id=4)
-    assert services.validated_action_sheet_ids() == {4}
+    sheet = factories.action_sheet(admin)
+    _decision(conseil, admin, NOW, title="Validation de la fiche action",
+              validates_action_sheet_id=sheet.id)
+    assert services.validated_action_sheet_ids() == {sheet.id}
     meeting = held_meeting(directors_body, admin, paris(2027, 1, 13))
-    decision = _decision(meeting, admin, NOW, action_sheet_id=4)
-    assert decision.action_sheet_id == 4
+    decision = _decision(meeting, admin, NOW, action_sheet_id=sheet.id)
+    assert decision.action_sheet_id == sheet.id
     services.check_directors_decision(decision)  # passes
 
 
 def test_rule_7_only_the_conseil_validates_a_fiche_action(presidents_body, directors_body,
                                                           admin):
     meeting = held_meeting(presidents_body, admin, paris(2027, 1, 13))
+    sheet = factories.action_sheet(admin)
     with pytest.raises(DomainError, match="Seul le Conseil"):
         services.record_decision(meeting, admin, title="x", text="x",
-                                 validates_action_sheet_id=5, now=NOW)
-    assert 5 not in services.validated_action_sheet_ids()
+                                 validates_action_sheet_id=sheet.id, now=NOW)
+    assert sheet.id not in services.validated_action_sheet_ids()
 
 
 def test_decision_links_to_what_it_concerns(council, admin):

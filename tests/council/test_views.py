@@ -198,13 +198,14 @@ def test_decisions_are_recorded_published_and_read_in_the_register(client, login
                                 .where(Decision.year == year))  # the designating decision
     login(people["director"])
     _record(client, past, title="Minibus mutualisé", proposals="12")
-    _record(client, past, title="Fiche validée", action_sheet_id="3",
+    sheet = factories.action_sheet(people["director"])
+    _record(client, past, title="Fiche validée", action_sheet_id=str(sheet.id),
             validates_action_sheet="y")
     decisions = db.session.scalars(sa.select(Decision).where(Decision.meeting_id == past.id)
                                    .order_by(Decision.number)).all()
     first = earlier + 1
     assert [d.reference for d in decisions] == [f"{year}-{first:03d}", f"{year}-{first + 1:03d}"]
-    assert decisions[1].validates_action_sheet_id == 3
+    assert decisions[1].validates_action_sheet_id == sheet.id
     client.post("/deconnexion")
     assert "Minibus mutualisé" not in client.get("/conseil/decisions").text
     assert client.get(f"/conseil/decisions/{decisions[0].id}").status_code == 302
@@ -215,7 +216,7 @@ def test_decisions_are_recorded_published_and_read_in_the_register(client, login
     client.post("/deconnexion")
     register = client.get("/conseil/decisions").text
     assert "Minibus mutualisé" in register and f"Décision {decisions[0].reference}" in register
-    assert "proposition n° 12" in register and "Valide la fiche action n° 3" in register
+    assert "proposition n° 12" in register and f"Valide la fiche action n° {sheet.id}" in register
     assert client.get(f"/conseil/decisions/{decisions[0].id}").status_code == 200
     filtered = client.get("/conseil/decisions?body=directeurs").text
     assert "Minibus mutualisé" not in filtered
@@ -225,16 +226,18 @@ def test_directors_collective_decision_is_refused_without_a_validated_fiche(
         client, login, people, directors_body, admin, past):
     meeting = held_meeting(directors_body, admin, utcnow() - timedelta(minutes=5))
     login(people["other_director"])  # collectives are run by their members
-    refused = _record(client, meeting, action_sheet_id="8")
+    sheet = factories.action_sheet(admin)
+    number = str(sheet.id)
+    refused = _record(client, meeting, action_sheet_id=number)
     assert refused.status_code == 200 and "validée par le Conseil" in refused.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Decision)
                              .where(Decision.meeting_id == meeting.id)) == 0
-    services.record_decision(past, admin, title="Valide la fiche 8", text="x",
-                             validates_action_sheet_id=8, now=utcnow())
+    services.record_decision(past, admin, title="Valide la fiche", text="x",
+                             validates_action_sheet_id=sheet.id, now=utcnow())
     db.session.commit()
-    assert _record(client, meeting, action_sheet_id="8").status_code == 302
+    assert _record(client, meeting, action_sheet_id=number).status_code == 302
     login(people["president"])  # a president does not sit in the directors' collective
-    assert _record(client, meeting, action_sheet_id="8").status_code == 403
+    assert _record(client, meeting, action_sheet_id=number).status_code == 403
 
 
 @pytest.mark.parametrize("who, status", [

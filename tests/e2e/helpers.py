@@ -40,3 +40,25 @@ def log_in(page, email: str) -> None:
 
 def log_out(page) -> None:
     page.locator("form[action='/deconnexion'] button").click()
+
+
+def designate_president(admin, president, tag: str, now):
+    """Designate ``president`` to run the Conseil this year (inside an app context).
+
+    Browser tests share one database and commit for real: a designation left by an
+    earlier test is moved to the day before, as if it had ended then.
+    """
+    from datetime import timedelta
+
+    from participation.council import services
+    from participation.council.models import COUNCIL
+
+    today = services.paris_today(now)
+    for mandate in services.designations(today.year):
+        if mandate.seat == "president" and not mandate.ended_early(today):
+            mandate.starts_on = mandate.ends_on = today - timedelta(days=1)
+    earlier = services.plan_meeting(services.get_body(COUNCIL), admin,
+                                    starts_at=now - timedelta(days=100), place="Espace Fort")
+    decision = services.record_decision(earlier, admin, title=f"Désignation {tag}",
+                                        text="Désignation.", now=now)
+    services.designate(admin, president, "president", today.year, decision, now)

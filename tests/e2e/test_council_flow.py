@@ -20,6 +20,7 @@ from participation.council.models import COUNCIL, Meeting
 from participation.extensions import db
 from participation.territory.models import Centre
 from tests.e2e.conftest import assert_accessible, assert_fits_the_phone
+from tests.e2e.helpers import designate_president
 from tests.factories import PASSWORD, PASSWORD_HASH
 
 
@@ -57,13 +58,8 @@ def _setup(live_app, tag):
         _person(tag, "Habitante")
         admin = _person(tag, "Admin")
         admin.is_admin = True
+        designate_president(admin, president, tag, now)
         council = services.get_body(COUNCIL)
-        earlier = services.plan_meeting(council, admin, starts_at=now - timedelta(days=100),
-                                        place="Espace Fort")
-        designation = services.record_decision(
-            earlier, admin, title=f"Désignation {tag}", text="Désignation.", now=now)
-        services.designate(admin, president, "president", services.paris_today(now).year,
-                           designation, now)
         held = services.plan_meeting(council, president, starts_at=now - timedelta(minutes=5),
                                      place=f"Salle {tag}")
         services.add_agenda_item(held, title="Projets de l'été")
