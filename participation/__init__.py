@@ -130,13 +130,15 @@ def _register_blueprints(app: Flask) -> None:
     from participation.core.views import bp as core
     from participation.moderation.views import bp as moderation
     from participation.notifications.views import bp as notifications
+    from participation.projects import permissions as _projects_rules  # noqa: F401
+    from participation.projects.views import bp as projects
     from participation.proposals import permissions as _proposals_rules  # noqa: F401
     from participation.proposals.views import bp as proposals
     from participation.territory import permissions as _territory_rules  # noqa: F401
     from participation.territory.views import bp as territory
 
     for blueprint in (core, accounts, territory, proposals, moderation, notifications,
-                      consultations):
+                      consultations, projects):
         app.register_blueprint(blueprint)
 
     @app.context_processor

@@ -66,4 +66,7 @@ def load_demo(now: datetime) -> dict[str, User]:
     from participation.consultations.demo import load_consultations_demo
 
     load_consultations_demo(cast, now)
+    from participation.projects.demo import load_projects_demo
+
+    load_projects_demo(cast, now)
     return cast
