@@ -372,6 +372,12 @@ def participants(project_id):
                            sessions=queries.sessions_of(project), now=utcnow())
 
 
+def _cell(value):
+    """Text typed by people, made harmless for spreadsheets (no formula at the start)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 @bp.route("/projets/<int:project_id>/participants.csv")
 @login_required
 def participants_csv(project_id):
@@ -390,12 +396,12 @@ def participants_csv(project_id):
     for rank, registration in [(None, r) for r in registered] + list(enumerate(waiting, 1)):
         person = registration.person
         writer.writerow(
-            [registration.status, rank or "", person.display_name, person.email or "",
+            [registration.status, rank or "", _cell(person.display_name), person.email or "",
              person.commune.name if person.commune else "", person.birth_year or "",
              registration.companions, registration.places,
              registration.created_at.astimezone(calendar.PARIS).date().isoformat(),
              registration.registered_by.display_name if registration.registered_by else "",
-             registration.message or ""]
+             _cell(registration.message or "")]
             + [{True: "present", False: "absent"}.get(present.get((registration.id, s.id)),
                                                       "") for s in sessions_])
     return Response(out.getvalue(), mimetype="text/csv; charset=utf-8", headers={

@@ -139,7 +139,7 @@ def test_organisers_tools(client, login, animator, inhabitant, outbox):
     project = make_project(animator, _t0(), capacity=1)
     other = factories.UserFactory(pseudonym="Attente")
     services.join(project, inhabitant, utcnow(), message="Je viens, avec plaisir")
-    services.join(project, other, utcnow())
+    services.join(project, other, utcnow(), message="=HYPERLINK(\"http://x\")")
     session = services.add_session(project, starts_at=utcnow() + timedelta(days=30),
                                    ends_at=utcnow() + timedelta(days=30, hours=2), place="")
     db.session.commit()
@@ -157,6 +157,7 @@ def test_organisers_tools(client, login, animator, inhabitant, outbox):
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8"))))
     assert [r["status"] for r in rows] == ["registered", "waiting"]
     assert rows[0]["message"] == "Je viens, avec plaisir" and rows[1]["waiting_position"] == "1"
+    assert rows[1]["message"].startswith("'=")  # no formula for the spreadsheet
     assert rows[0][next(k for k in rows[0] if k.startswith("session_"))] == "present"
     assert len(rows[0]["registered_on"]) == 10  # ISO date
     # Message through the outbox
