@@ -4,6 +4,7 @@ congress), and a few more: some open, some full with a waiting list, one finishe
 cancelled, one still a draft."""
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -14,6 +15,7 @@ from participation.proposals.models import Proposal, Theme
 from participation.territory.models import Centre, Commune
 
 CALAISIS = ("Calais", "Marck", "Sangatte")
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def _centre(name):
@@ -31,14 +33,16 @@ def _theme(name_fr):
 def _project(organiser, now, *, title, description, centres, communes=CALAISIS,
              starts_in, lasts, opens_in=-10, closes_in=None, theme=None, publish=True,
              **more):
-    start = now + timedelta(days=starts_in)
+    # Round dates to 9:00 in Paris, as organisers would type them.
+    day = now.astimezone(PARIS).replace(hour=9, minute=0, second=0, microsecond=0)
+    start = day + timedelta(days=starts_in)
     data = services.ProjectData(
         title=title, description=description,
         centres=[(_centre(name), role) for name, role in centres],
         communes=_communes(*communes), starts_at=start, ends_at=start + lasts,
-        registration_opens_at=now + timedelta(days=opens_in),
+        registration_opens_at=day + timedelta(days=opens_in - 1),
         registration_closes_at=start - timedelta(days=1) if closes_in is None
-        else now + timedelta(days=closes_in),
+        else day + timedelta(days=closes_in),
         theme=_theme(theme) if theme else None, **more)
     project = services.create_project(organiser, data, now + timedelta(days=opens_in - 1))
     if publish:
@@ -67,7 +71,8 @@ def load_projects_demo(cast: dict, now: datetime) -> None:
         place="Douvres et Canterbury (Angleterre)")
     for days, title in ((30, "Première réunion des familles"),
                         (90, "Atelier : parler anglais en voyage")):
-        start = now + timedelta(days=days, hours=8)
+        start = now.astimezone(PARIS).replace(hour=18, minute=0, second=0,
+                                              microsecond=0) + timedelta(days=days)
         services.add_session(trip, starts_at=start, ends_at=start + timedelta(hours=2),
                              place="Centre Social Matisse, Calais", title=title)
 
@@ -97,7 +102,8 @@ def load_projects_demo(cast: dict, now: datetime) -> None:
         starts_in=20, lasts=timedelta(days=2), theme="Santé et prévention",
         contact="Espace Fort, accueil", place="Salle Espace Fort, Calais")
     for day in (20, 21):
-        start = now + timedelta(days=day, hours=7)
+        start = now.astimezone(PARIS).replace(hour=9, minute=0, second=0,
+                                              microsecond=0) + timedelta(days=day)
         services.add_session(health, starts_at=start, ends_at=start + timedelta(hours=7),
                              place="Salle Espace Fort, Calais")
     services.join(health, karima, now - timedelta(days=1), companions=2)
