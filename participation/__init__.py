@@ -134,13 +134,15 @@ def _register_blueprints(app: Flask) -> None:
     from participation.council.views import bp as council
     from participation.moderation.views import bp as moderation
     from participation.notifications.views import bp as notifications
+    from participation.projects import permissions as _projects_rules  # noqa: F401
+    from participation.projects.views import bp as projects
     from participation.proposals import permissions as _proposals_rules  # noqa: F401
     from participation.proposals.views import bp as proposals
     from participation.territory import permissions as _territory_rules  # noqa: F401
     from participation.territory.views import bp as territory
 
     for blueprint in (core, accounts, territory, proposals, moderation, notifications,
-                      consultations, council, actions):
+                      consultations, council, actions, projects):
         app.register_blueprint(blueprint)
 
     # What a Conseil decision or agenda item points to, by domain.
@@ -152,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     links.register("consultation",
                    lambda i: url_for("consultations.detail", consultation_id=i))
     links.register("action_sheet", lambda i: url_for("actions.detail", sheet_id=i))
+    links.register("shared_project", lambda i: url_for("projects.detail", project_id=i))
 
     @app.context_processor
     def unread_notifications():

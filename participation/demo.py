@@ -73,5 +73,8 @@ def load_demo(now: datetime) -> dict[str, User]:
 
     load_council_demo(cast, now)
     load_actions_demo(cast, now)
+    from participation.projects.demo import load_projects_demo
+
+    load_projects_demo(cast, now)
     return cast
 

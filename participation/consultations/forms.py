@@ -1,8 +1,5 @@
 """Forms for preparing a consultation, and reading a ballot from what was posted."""
 
-from datetime import UTC
-from zoneinfo import ZoneInfo
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -11,31 +8,13 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from participation.consultations.models import DEFAULT_GRADES, JUDGMENT, QUESTION_KINDS
-from participation.core.forms import strip_line
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def to_utc(value):
-    """A time typed in Europe/Paris, as stored (UTC)."""
-    return value.replace(tzinfo=PARIS).astimezone(UTC) if value else None
-
-
-def to_paris(value):
-    return value.astimezone(PARIS).replace(tzinfo=None) if value else None
+from participation.core.forms import CheckboxesField, strip_line
 
 
 class ConsultationForm(FlaskForm):

@@ -23,13 +23,7 @@ from participation.accounts import services as accounts
 from participation.accounts.forms import SearchPeopleForm
 from participation.accounts.models import User
 from participation.consultations import queries, services, tally
-from participation.consultations.forms import (
-    ConsultationForm,
-    QuestionForm,
-    read_answers,
-    to_paris,
-    to_utc,
-)
+from participation.consultations.forms import ConsultationForm, QuestionForm, read_answers
 from participation.consultations.models import (
     ASSISTED,
     CHANNELS,
@@ -44,6 +38,7 @@ from participation.consultations.models import (
     Question,
 )
 from participation.core.errors import DomainError
+from participation.core.forms import to_paris, to_utc
 from participation.core.http import commit_or_explain, form_error, page_number
 from participation.core.models import utcnow
 from participation.core.pdf import document, pdf_available

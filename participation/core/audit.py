@@ -24,6 +24,7 @@ ACTIONS = {
     "territory.commune_changed": _l("changed a commune"),
     "territory.organisation_changed": _l("changed an organisation"),
     "territory.organisation_created": _l("added an organisation"),
+    "projects.registered_for": _l("registered them for a shared project"),
     "consultation.ballot_recorded": _l("recorded a ballot at a centre (not its content)"),
     "council.representative_named": _l("recorded a representative in the Conseil"),
     "council.designation_recorded": _l("recorded a designation to run the Conseil"),

@@ -29,6 +29,14 @@ MESSAGES = {
                               "%(date)s."),
     "consultation.closing": _l("Last day to vote in the consultation “%(title)s”: it closes "
                                "on %(date)s."),
+    "project.promoted": _l("A place is free for you in “%(title)s”: you are now registered. "
+                           "If you can no longer come, leave the project to free it."),
+    "project.registered_for": _l("%(name)s registered you for “%(title)s”."),
+    "project.cancelled": _l("“%(title)s” is cancelled: %(message)s"),
+    "project.news": _l("News of “%(title)s”: %(news)s"),
+    "project.help_offered": _l("%(name)s offers help to “%(title)s”."),
+    "project.help_accepted": _l("Your offer of help to “%(title)s” is accepted: the "
+                                "organisers will contact you."),
 }
 
 

@@ -16,6 +16,9 @@ KINDS = {
     "supported_proposals": (_l("News of proposals I support"), "digest"),
     "consultations": (_l("Consultations I can vote in: opening, and the day before closing"),
                       "none"),
+    "projects": (_l("Shared projects I joined: a place freed for me, cancellation, help "
+                    "accepted"), "email"),
+    "project_news": (_l("News of the shared projects I joined"), "digest"),
     "moderation": (_l("For animators: proposals to moderate and answers due"), "email"),
 }
 MODES = {
