@@ -7,22 +7,15 @@ from wtforms import (
     BooleanField,
     DateField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from participation.core.forms import strip_line
+from participation.core.forms import CheckboxesField, strip_line
 from participation.council.forms import NUMBERS, parse_numbers
 
 REQUIRED = _l("This field is required.")
-
-
-class MultiCheckbox(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class SheetForm(FlaskForm):
@@ -32,15 +25,22 @@ class SheetForm(FlaskForm):
                             validators=[DataRequired(REQUIRED), Length(max=10_000)])
     context = TextAreaField(_l("Context (optional)"), validators=[Optional(),
                                                                  Length(max=10_000)])
-    communes = MultiCheckbox(_l("Communes concerned"), coerce=int, validate_choice=False)
-    proposals = MultiCheckbox(_l("Retained proposals it comes from"), coerce=int,
+    communes = CheckboxesField(_l("Communes concerned"), coerce=int, validate_choice=False)
+    proposals = CheckboxesField(_l("Retained proposals it comes from"), coerce=int,
                               validate_choice=False)
     consultations = StringField(_l("Consultations concerned (numbers, optional)"),
                                 filters=[strip_line],
                                 validators=[Optional(), Length(max=200), NUMBERS])
 
+    projects = StringField(_l("Shared projects that carry it out (numbers, optional)"),
+                           filters=[strip_line],
+                           validators=[Optional(), Length(max=200), NUMBERS])
+
     def consultation_ids(self) -> list[int]:
         return parse_numbers(self.consultations.data)
+
+    def project_ids(self) -> list[int]:
+        return parse_numbers(self.projects.data)
 
 
 class ObjectiveForm(FlaskForm):

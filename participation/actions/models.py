@@ -81,6 +81,13 @@ sheet_consultations = sa.Table(
     sa.Column("consultation_id", sa.ForeignKey("consultations.id"), primary_key=True),
 )
 
+sheet_projects = sa.Table(
+    "action_sheet_projects", db.metadata,
+    sa.Column("sheet_id", sa.ForeignKey("action_sheets.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("project_id", sa.ForeignKey("shared_projects.id"), primary_key=True),
+)
+
 
 class ActionSheet(TimestampMixin, db.Model):
     """A cooperative action, as the Conseil validates it and everyone follows it."""
@@ -134,6 +141,10 @@ class ActionSheet(TimestampMixin, db.Model):
     proposals = relationship("Proposal", secondary=sheet_proposals, order_by="Proposal.id")
     consultations = relationship("Consultation", secondary=sheet_consultations,
                                  order_by="Consultation.id")
+    # Shared projects that carry the action out; their accepted offers of help are
+    # means given by inhabitants.
+    projects = relationship("SharedProject", secondary=sheet_projects,
+                            order_by="SharedProject.id")
     agenda_item = relationship("AgendaItem")
     # The Conseil decision that validated it (``Decision.validates_action_sheet_id``).
     validating_decision = relationship(

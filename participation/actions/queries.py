@@ -3,7 +3,7 @@
 import re
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from participation.actions.models import (
     PUBLIC_STATUSES,
@@ -31,7 +31,7 @@ def load_sheet(sheet_id: int) -> ActionSheet | None:
             selectinload(ActionSheet.agreements), selectinload(ActionSheet.communes),
             selectinload(ActionSheet.events).joinedload(ActionSheetEvent.actor),
             selectinload(ActionSheet.proposals).joinedload(Proposal.author),
-            selectinload(ActionSheet.consultations),
+            selectinload(ActionSheet.consultations), selectinload(ActionSheet.projects),
             selectinload(ActionSheet.validating_decision)))
 
 
@@ -91,3 +91,16 @@ def means_requested_from(partner_id: int | None, user) -> list[Means]:
     if partner_id:
         query = query.where(Means.organisation_id == partner_id)
     return list(db.session.scalars(query))
+
+
+def accepted_help(sheet: ActionSheet) -> list:
+    """Accepted offers of help on the projects that carry the fiche out (one query)."""
+    from participation.projects.models import HelpOffer
+
+    ids = [project.id for project in sheet.projects]
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(HelpOffer).options(joinedload(HelpOffer.person), joinedload(HelpOffer.project))
+        .where(HelpOffer.project_id.in_(ids), HelpOffer.status == "accepted")
+        .order_by(HelpOffer.project_id, HelpOffer.id)))

@@ -72,6 +72,7 @@ class SheetData:
     communes: list[Commune] = field(default_factory=list)
     proposals: list[Proposal] = field(default_factory=list)
     consultations: list = field(default_factory=list)
+    projects: list = field(default_factory=list)
 
 
 def _text(value: str | None, field_name: str, required: bool = True,
@@ -128,6 +129,7 @@ def _apply(sheet: ActionSheet, data: SheetData) -> None:
     sheet.communes = list(dict.fromkeys(data.communes))
     sheet.proposals = list(dict.fromkeys(data.proposals))
     sheet.consultations = list(dict.fromkeys(data.consultations))
+    sheet.projects = list(dict.fromkeys(data.projects))
 
 
 def create_sheet(author: User, data: SheetData, now: datetime) -> ActionSheet:

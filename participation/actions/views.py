@@ -34,6 +34,7 @@ from participation.core.models import utcnow
 from participation.core.pdf import document, pdf_available
 from participation.core.permissions import require
 from participation.extensions import db
+from participation.projects.models import SharedProject
 from participation.proposals.models import Proposal, Theme
 from participation.territory.models import Commune, Organisation
 
@@ -98,9 +99,12 @@ def _data(form: SheetForm) -> services.SheetData:
         Proposal.id.in_(form.proposals.data or []))))
     consultations = list(db.session.scalars(sa.select(Consultation).where(
         Consultation.id.in_(form.consultation_ids()))))
+    projects = list(db.session.scalars(sa.select(SharedProject).where(
+        SharedProject.id.in_(form.project_ids()))))
     return services.SheetData(title=form.title.data, summary=form.summary.data,
                               context=form.context.data or "", communes=communes,
-                              proposals=proposals, consultations=consultations)
+                              proposals=proposals, consultations=consultations,
+                              projects=projects)
 
 
 @bp.route("/nouvelle", methods=["GET", "POST"])
@@ -137,6 +141,7 @@ def edit(sheet_id):
         form.communes.data = [c.id for c in sheet.communes]
         form.proposals.data = [p.id for p in sheet.proposals]
         form.consultations.data = ", ".join(str(c.id) for c in sheet.consultations)
+        form.projects.data = ", ".join(str(p.id) for p in sheet.projects)
     if form.validate_on_submit() and commit_or_explain(
             lambda: services.update_sheet(sheet, current_user, _data(form), utcnow()), form):
         flash(_l("The fiche action is saved."), "success")
@@ -167,7 +172,8 @@ def _render_detail(sheet, status=200, **given):
         abandon_form=given.get("abandon") or AbandonForm(),
         empty=EmptyForm(), status_form=RequestStatusForm(), pdf=pdf_available(),
         waiting_meeting=sheet.status == "submitted" and sheet.agenda_item_id is None,
-        results=given.get("results", {})), status
+        results=given.get("results", {}),
+        help_offers=queries.accepted_help(sheet)), status
 
 
 @bp.route("/<int:sheet_id>")
@@ -332,7 +338,8 @@ def complete(sheet_id):
 def print_sheet(sheet_id, as_pdf):
     """The fiche for partners, as a print view or a PDF from the same HTML."""
     sheet = _sheet(sheet_id)
-    return document("actions/print.html", f"fiche-action-{sheet.id}.pdf", as_pdf, sheet=sheet)
+    return document("actions/print.html", f"fiche-action-{sheet.id}.pdf", as_pdf, sheet=sheet,
+                    help_offers=queries.accepted_help(sheet))
 
 
 @bp.route("/moyens-demandes")

@@ -8,15 +8,13 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from participation.core.forms import strip_line
+from participation.core.forms import CheckboxesField, strip_line
 
 REQUIRED = _l("This field is required.")
 NUMBERS = Regexp(r"^[\d\s,;]*$", message=_l("Numbers only, separated by commas."))
@@ -100,13 +98,8 @@ class AnswerForm(FlaskForm):
                                  validators=[Optional(), Length(max=120)])
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 class AttendanceForm(FlaskForm):
-    present = MultiCheckboxField(_l("Present at the meeting"), coerce=int)
+    present = CheckboxesField(_l("Present at the meeting"), coerce=int)
 
 
 class DecisionForm(_Links, FlaskForm):

@@ -173,3 +173,28 @@ def test_query_counts_do_not_grow_with_the_data(app, client, director, admin):
         decide(sheet, admin)
     assert _count_queries(app, client, "/fiches-action") == small_list
     assert _count_queries(app, client, f"/fiches-action/{first.id}") == small_page
+
+
+def test_projects_carrying_a_fiche_and_their_accepted_help(client, login, director, animator,
+                                                          verified, admin):
+    """Accepted offers of help on a project count as means of the fiche it carries out."""
+    from datetime import timedelta
+
+    from participation.core.models import utcnow
+    from participation.projects import services as projects
+    from tests.projects.helpers import make_project
+
+    now = utcnow()
+    project = make_project(animator, now - timedelta(days=1))
+    offer = projects.offer_help(project, verified, "equipment", "Une remorque pour le matériel",
+                                now)
+    projects.accept_offer(offer, animator, now)
+    sheet = factories.action_sheet(director, status="draft")
+    db.session.commit()
+    login(director)
+    response = client.post(f"/fiches-action/{sheet.id}/modifier", data={
+        "title": sheet.title, "summary": sheet.summary, "projects": str(project.id)})
+    assert response.status_code == 302
+    page = client.get(f"/fiches-action/{sheet.id}").text
+    assert f'href="/projets/{project.id}"' in page
+    assert "Une remorque pour le matériel" in page
