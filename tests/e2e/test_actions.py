@@ -1,8 +1,8 @@
 """Fiches action in a real browser, at 360 px, checked by axe-core on every page.
 
-A director turns a retained proposal into a fiche with two actors and a pooled and a
+An animator turns a retained proposal into a fiche with two actors and a pooled and a
 requested means, submits it; the designated president records the Conseil decision that
-validates it; the director starts it and completes it with its evaluation; the
+validates it; the animator starts it and completes it with its evaluation; the
 proposal's author follows the whole chain from the notification.
 """
 
@@ -30,7 +30,7 @@ def _check(page):
 def _setup(tag):
     now = utcnow()
     president = _person(tag, "Presidente", president="Matisse")
-    director = _person(tag, "Directrice", director="Matisse")
+    animator = _person(tag, "Animatrice", animator="Matisse")
     author = _person(tag, "Habitante")
     admin = _person(tag, "Admin")
     admin.is_admin = True
@@ -39,7 +39,7 @@ def _setup(tag):
     held = services.plan_meeting(council, president, starts_at=now - timedelta(minutes=5),
                                  place=f"Salle {tag}")
     db.session.commit()
-    proposal = factories.proposal(author, status="retained", moderator=director,
+    proposal = factories.proposal(author, status="retained", moderator=animator,
                                   title=f"Repas partagés {tag}", now=now)
     return held.id, proposal.id
 
@@ -51,7 +51,7 @@ def test_from_a_retained_proposal_to_an_evaluated_action(site, live_app):
         held_id, proposal_id = _setup(tag)
         db.session.commit()
 
-    _log_in(page, f"directrice.{tag}@example.org")
+    _log_in(page, f"animatrice.{tag}@example.org")
     page.goto(f"/propositions/{proposal_id}")
     page.get_by_role("link", name="Rédiger une fiche action à partir de cette proposition").click()
     _check(page)
@@ -97,7 +97,7 @@ def test_from_a_retained_proposal_to_an_evaluated_action(site, live_app):
     page.get_by_role("button", name="Publier les décisions au relevé").click()
     page.get_by_role("button", name="Se déconnecter").click()
 
-    _log_in(page, f"directrice.{tag}@example.org")
+    _log_in(page, f"animatrice.{tag}@example.org")
     page.goto(sheet_url)
     assert page.get_by_text("validée par le Conseil").first.is_visible()
     page.get_by_role("button", name="Démarrer l’action").click()
