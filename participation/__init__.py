@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from participation.accounts.views import bp as accounts
     from participation.actions import permissions as _actions_rules  # noqa: F401
     from participation.actions.views import bp as actions
+    from participation.api.views import bp as api
     from participation.consultations import permissions as _consultations_rules  # noqa: F401
     from participation.consultations.views import bp as consultations
     from participation.core.views import bp as core
@@ -142,7 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     from participation.territory.views import bp as territory
 
     for blueprint in (core, accounts, territory, proposals, moderation, notifications,
-                      consultations, council, actions, projects):
+                      consultations, council, actions, projects, api):
         app.register_blueprint(blueprint)
 
     # What a Conseil decision or agenda item points to, by domain.
