@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from participation.accounts.views import bp as accounts
     from participation.actions import permissions as _actions_rules  # noqa: F401
     from participation.actions.views import bp as actions
+    from participation.api.views import bp as api
     from participation.consultations import permissions as _consultations_rules  # noqa: F401
     from participation.consultations.views import bp as consultations
     from participation.core.views import bp as core
@@ -142,7 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     from participation.territory.views import bp as territory
 
     for blueprint in (core, accounts, territory, proposals, moderation, notifications,
-                      consultations, council, actions, projects):
+                      consultations, council, actions, projects, api):
         app.register_blueprint(blueprint)
 
     # What a Conseil decision or agenda item points to, by domain.
@@ -168,6 +169,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _configure_templates(app: Flask) -> None:
     from participation.core.permissions import has_perm
+    from participation.core.privacy import small_number
     from participation.core.text import render_markdown
 
     app.jinja_env.trim_blocks = True
@@ -181,6 +183,7 @@ def _configure_templates(app: Flask) -> None:
         date=lambda value, fmt="long": format_date(value, fmt) if value else "",
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
         markdown=render_markdown,
+        small_number=small_number,
     )
 
 

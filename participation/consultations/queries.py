@@ -3,7 +3,8 @@ whatever the number of ballots."""
 
 import sqlalchemy as sa
 
-from participation.consultations.models import Ballot, Consultation, Participation
+from participation.consultations import tally
+from participation.consultations.models import JUDGMENT, Ballot, Consultation, Participation
 from participation.extensions import db
 from participation.territory.models import Commune, Organisation
 
@@ -99,3 +100,46 @@ def iter_contents(consultation: Consultation):
     return db.session.execute(sa.select(*columns).where(Ballot.consultation_id ==
                                                         consultation.id)
                               .order_by(order).execution_options(yield_per=2000))
+
+
+def results_by_question(consultation):
+    """Everything the results page shows, from the tally cached at publication."""
+    result = consultation.results
+    total = result["ballots"]
+    questions = []
+    for question in consultation.questions:
+        counted = result["questions"][str(question.id)]
+        labels = {str(o.id): o.label for o in question.options}
+        entry = {
+            "question": question,
+            "blank": counted["blank"],
+            "answered": total - counted["blank"],
+        }
+        if question.kind == JUDGMENT:
+            grades = counted["grades"]
+            entry["rows"] = [
+                {
+                    "label": labels[o],
+                    "profile": tally.merit_profile(grades[o]),
+                    "counts": grades[o],
+                    "rank": rank,
+                    "majority": (
+                        question.grades[tally.majority_grade(grades[o])] if sum(grades[o]) else None
+                    ),
+                }
+                for rank, o in tally.judgment_ranking(grades)
+            ]
+        else:
+            counts = counted["counts"]
+            entry["rows"] = [
+                {
+                    "label": labels[o],
+                    "count": counts[o],
+                    "value": counts[o],
+                    "rank": rank,
+                    "percent": tally.percent(counts[o], total),
+                }
+                for rank, o in tally.ranking(counts)
+            ]
+        questions.append(entry)
+    return questions

@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 from participation.accounts import services as accounts
 from participation.accounts.forms import SearchPeopleForm
 from participation.accounts.models import User
-from participation.consultations import queries, services, tally
+from participation.consultations import queries, services
 from participation.consultations.forms import ConsultationForm, QuestionForm, read_answers
 from participation.consultations.models import (
     ASSISTED,
@@ -503,49 +503,6 @@ def check_receipt(consultation_id):
     )
 
 
-def _results_context(consultation):
-    """Everything the results page shows, from the tally cached at publication."""
-    result = consultation.results
-    total = result["ballots"]
-    questions = []
-    for question in consultation.questions:
-        counted = result["questions"][str(question.id)]
-        labels = {str(o.id): o.label for o in question.options}
-        entry = {
-            "question": question,
-            "blank": counted["blank"],
-            "answered": total - counted["blank"],
-        }
-        if question.kind == JUDGMENT:
-            grades = counted["grades"]
-            entry["rows"] = [
-                {
-                    "label": labels[o],
-                    "profile": tally.merit_profile(grades[o]),
-                    "counts": grades[o],
-                    "rank": rank,
-                    "majority": (
-                        question.grades[tally.majority_grade(grades[o])] if sum(grades[o]) else None
-                    ),
-                }
-                for rank, o in tally.judgment_ranking(grades)
-            ]
-        else:
-            counts = counted["counts"]
-            entry["rows"] = [
-                {
-                    "label": labels[o],
-                    "count": counts[o],
-                    "value": counts[o],
-                    "rank": rank,
-                    "percent": tally.percent(counts[o], total),
-                }
-                for rank, o in tally.ranking(counts)
-            ]
-        questions.append(entry)
-    return questions
-
-
 @bp.route("/<int:consultation_id>/resultats")
 def results(consultation_id):
     consultation = _load(consultation_id)
@@ -559,7 +516,7 @@ def results(consultation_id):
         consultation=consultation,
         published=consultation.phase(now) == PUBLISHED,
         now=now,
-        questions=_results_context(consultation) if consultation.results else None,
+        questions=queries.results_by_question(consultation) if consultation.results else None,
         turnout=queries.turnout(consultation),
         channels=CHANNELS,
         centres=centres,
@@ -584,7 +541,7 @@ def results_csv(consultation_id):
             str(_l("grades, best first")),
         ]
     )
-    for entry in _results_context(consultation):
+    for entry in queries.results_by_question(consultation):
         text = entry["question"].text
         for row in entry["rows"]:
             if entry["question"].kind == JUDGMENT:

@@ -36,8 +36,15 @@ ERROR_TEXTS = {
 }
 
 
+def _wants_json() -> bool:
+    """The open data API (everything under /api/, not its /api page) answers in JSON."""
+    return request.path.startswith("/api/")
+
+
 def _render(status: int):
     title, text = ERROR_TEXTS[status]
+    if _wants_json():
+        return {"error": str(title), "message": str(text)}, status
     return render_template("errors/error.html", status=status, title=title, text=text), status
 
 

@@ -235,3 +235,14 @@ def test_pages_run_a_fixed_number_of_queries(client, animator):
         counts = [_count_queries(client, f"/consultations/{c.id}/{path}".rstrip("/"))
                   for c in (few, many)]
         assert counts[0] == counts[1], path
+
+
+def test_small_numbers_are_not_published_exactly(client, animator):
+    """Issue 8, item 6: fewer than five people in a breakdown cell shows "< 5"."""
+    voters = [factories.UserFactory(pseudonym=f"Votant {i}") for i in range(3)]
+    consultation = closed_now(animator, voters=voters)
+    services.publish_results(consultation, utcnow())
+    db.session.commit()
+    page = client.get(f"/consultations/{consultation.id}/resultats").text
+    assert "&lt; 5" in page
+    assert "Personnes qui ont voté\u00a0: 3" in page or "People who voted: 3" in page
