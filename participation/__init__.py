@@ -5,7 +5,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, has_request_context, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -182,6 +182,9 @@ def _configure_templates(app: Flask) -> None:
     app.jinja_env.filters.update(
         date=lambda value, fmt="long": format_date(value, fmt) if value else "",
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
+        # "9 novembre 2026, 14:39": a day and a time people read, in Paris time.
+        moment=lambda value: (f"{format_date(value, 'long')}, {format_time(value, 'short')}"
+                              if value else ""),
         markdown=render_markdown,
         small_number=small_number,
     )
