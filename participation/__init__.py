@@ -139,11 +139,13 @@ def _register_blueprints(app: Flask) -> None:
     from participation.projects.views import bp as projects
     from participation.proposals import permissions as _proposals_rules  # noqa: F401
     from participation.proposals.views import bp as proposals
+    from participation.results import permissions as _results_rules  # noqa: F401
+    from participation.results.views import bp as results
     from participation.territory import permissions as _territory_rules  # noqa: F401
     from participation.territory.views import bp as territory
 
     for blueprint in (core, accounts, territory, proposals, moderation, notifications,
-                      consultations, council, actions, projects, api):
+                      consultations, council, actions, projects, api, results):
         app.register_blueprint(blueprint)
 
     # What a Conseil decision or agenda item points to, by domain.

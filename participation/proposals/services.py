@@ -439,6 +439,16 @@ def send_answer_reminders(now: datetime) -> dict[str, int]:
     return counts
 
 
+def answer_days(published: datetime, answered: datetime) -> float:
+    """Days from a proposal's publication to its first public answer."""
+    return (answered - published).total_seconds() / 86400
+
+
+def median_answer_days(days: list[float]) -> float | None:
+    """The median of ``answer_days`` values, to a tenth of a day (None when none)."""
+    return round(statistics.median(days), 1) if days else None
+
+
 def answer_times_by_centre(now: datetime) -> list[dict]:
     """For each centre: median days from publication to first answer, and what still waits."""
     rows = db.session.execute(
@@ -449,13 +459,12 @@ def answer_times_by_centre(now: datetime) -> list[dict]:
     for centre_id, published, answered in rows:
         entry = by_centre.setdefault(centre_id, {"answered": [], "waiting": 0})
         if answered is not None:
-            entry["answered"].append((answered - published).total_seconds() / 86400)
+            entry["answered"].append(answer_days(published, answered))
         else:
             entry["waiting"] += 1
     centres = db.session.scalars(sa.select(Centre).order_by(Centre.short_name)).all()
     return [{"centre": c,
-             "median_days": round(statistics.median(by_centre[c.id]["answered"]), 1)
-             if by_centre.get(c.id, {}).get("answered") else None,
+             "median_days": median_answer_days(by_centre.get(c.id, {}).get("answered", [])),
              "answered": len(by_centre.get(c.id, {}).get("answered", [])),
              "waiting": by_centre.get(c.id, {}).get("waiting", 0)} for c in centres]
 

@@ -1,0 +1,1 @@
+"""Participation results: the dashboard of the Conseil, directors, presidents and the federation."""
