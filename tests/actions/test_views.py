@@ -12,24 +12,7 @@ from participation.territory.models import Organisation
 from tests import factories
 from tests.actions.conftest import decide, moved
 from tests.actions.test_services import MINIMAL_PDF
-
-
-def _count_queries(app, client, url):
-    from sqlalchemy import event
-
-    count = [0]
-
-    def before(*args):
-        count[0] += 1
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    assert response.status_code == 200
-    return count[0]
+from tests.queries import queries_for
 
 
 def test_a_director_writes_a_fiche_from_a_retained_proposal(client, login, director,
@@ -162,8 +145,8 @@ def test_means_requested_from_a_partner(client, login, director, inhabitant):
 def test_query_counts_do_not_grow_with_the_data(app, client, director, admin):
     first = factories.action_sheet(director)
     decide(first, admin)
-    small_list = _count_queries(app, client, "/fiches-action")
-    small_page = _count_queries(app, client, f"/fiches-action/{first.id}")
+    small_list = queries_for(client, "/fiches-action")
+    small_page = queries_for(client, f"/fiches-action/{first.id}")
     from participation.actions import services
 
     for n in range(4):
@@ -171,8 +154,8 @@ def test_query_counts_do_not_grow_with_the_data(app, client, director, admin):
         services.add_objective(first, text=f"o{n}", indicator="i", target="t") \
             if first.status == "draft" else None
         decide(sheet, admin)
-    assert _count_queries(app, client, "/fiches-action") == small_list
-    assert _count_queries(app, client, f"/fiches-action/{first.id}") == small_page
+    assert queries_for(client, "/fiches-action") == small_list
+    assert queries_for(client, f"/fiches-action/{first.id}") == small_page
 
 
 def test_projects_carrying_a_fiche_and_their_accepted_help(client, login, director, animator,

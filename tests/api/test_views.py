@@ -3,7 +3,6 @@ a fixed number of queries, and an OpenAPI document that covers every route."""
 
 import json
 import re
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,6 +17,7 @@ from tests import factories
 from tests.actions.conftest import decide
 from tests.consultations.helpers import answers, make_consultation
 from tests.projects.helpers import make_project
+from tests.queries import queries_for
 
 
 def _dump(response) -> str:
@@ -181,32 +181,11 @@ def test_etag_gives_304_and_changes_with_the_data(client, inhabitant):
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
 
 
-@contextmanager
-def _count_queries():
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-
-
-def _queries_for(client, url):
-    client.get(url)
-    with _count_queries() as statements:
-        assert client.get(url).status_code == 200
-    return len(statements)
-
-
 @pytest.mark.parametrize("url", ["/api/proposals", "/api/projects", "/api/consultations",
                                  "/api/decisions", "/api/action-sheets"])
 def test_lists_run_the_same_queries_with_little_or_more_data(client, world, inhabitant,
                                                             animator, admin, url):
-    few = _queries_for(client, url)
+    few = queries_for(client, url)
     _add_proposals(inhabitant, 30, start=100)
     t0 = utcnow() - timedelta(days=30)
     for i in range(3):
@@ -215,7 +194,7 @@ def test_lists_run_the_same_queries_with_little_or_more_data(client, world, inha
         decision = decide(factories.action_sheet(animator, title=f"Fiche {i}"), admin,
                           when=utcnow() - timedelta(days=2, hours=i))
         council.publish_decisions(decision.meeting, utcnow())
-    many = _queries_for(client, url)
+    many = queries_for(client, url)
     assert few == many
 
 
@@ -227,7 +206,7 @@ def test_details_run_the_same_queries_with_little_or_more_data(client, world, an
     sheet, voted = world["sheet"], world["voted"]
     urls = (f"/api/action-sheets/{sheet.id}", f"/api/consultations/{voted.id}",
             f"/api/consultations/{voted.id}/ballots", f"/api/proposals/{world['published'].id}")
-    few = [_queries_for(client, url) for url in urls]
+    few = [queries_for(client, url) for url in urls]
     # More of what the pages list (written directly: the fiche is validated, the vote closed).
     db.session.add_all([Objective(sheet_id=sheet.id, text=f"Objectif {i}", indicator="Jeunes",
                                   target="12") for i in range(5)])
@@ -236,7 +215,7 @@ def test_details_run_the_same_queries_with_little_or_more_data(client, world, an
                                answers=json.dumps(answers(voted, single=i % 3)))
                         for i in range(4)])
     db.session.commit()
-    assert few == [_queries_for(client, url) for url in urls]
+    assert few == [queries_for(client, url) for url in urls]
 
 
 def test_openapi_documents_every_route(app, client):

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from participation.consultations import services
 from participation.consultations.models import Ballot
@@ -13,6 +12,7 @@ from participation.core.models import utcnow
 from participation.extensions import db
 from tests import factories
 from tests.consultations.helpers import answers, commune, form_data, make_consultation
+from tests.queries import queries_for
 
 
 def open_now(organiser, **kw):
@@ -209,21 +209,6 @@ def test_paper_ballot_print_view(client, animator):
     assert "Quel nom pour l’espace ?" in page and "À rejeter" in page and "☐" in page
 
 
-def _count_queries(client, url):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 def test_pages_run_a_fixed_number_of_queries(client, animator):
     few = closed_now(animator, [factories.UserFactory() for _ in range(2)], title="Peu")
     many = closed_now(animator, [factories.UserFactory() for _ in range(30)],
@@ -232,7 +217,7 @@ def test_pages_run_a_fixed_number_of_queries(client, animator):
         services.publish_results(consultation, consultation.closes_at + timedelta(hours=1))
     db.session.commit()
     for path in ("resultats", "bulletins", "bulletins?liste=contenus", ""):
-        counts = [_count_queries(client, f"/consultations/{c.id}/{path}".rstrip("/"))
+        counts = [queries_for(client, f"/consultations/{c.id}/{path}".rstrip("/"))
                   for c in (few, many)]
         assert counts[0] == counts[1], path
 

@@ -2,7 +2,6 @@
 
 import csv
 import io
-from contextlib import contextmanager
 from datetime import timedelta
 
 import icalendar
@@ -16,6 +15,7 @@ from participation.projects import services
 from participation.projects.models import Registration, SharedProject
 from tests import factories
 from tests.projects.helpers import centre, commune, make_project
+from tests.queries import queries_for
 
 
 def _t0():
@@ -295,27 +295,6 @@ def test_joining_needs_an_account_and_a_published_project(client, login, animato
 
 # --- A fixed number of queries, whatever the amount of data --------------------------------
 
-@contextmanager
-def _count_queries():
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-
-
-def _queries_for(client, url):
-    client.get(url)
-    with _count_queries() as statements:
-        assert client.get(url).status_code == 200
-    return len(statements)
-
-
 def _fill(animator, projects, people_each):
     for i in range(projects):
         project = make_project(animator, _t0(), title=f"Projet {i}",
@@ -337,13 +316,13 @@ def test_lists_run_the_same_queries_with_few_or_many_projects(client, login, ani
     for project in db.session.scalars(sa.select(SharedProject)):
         services.join(project, inhabitant, utcnow())
     db.session.commit()
-    few = _queries_for(client, url)
+    few = queries_for(client, url)
     _fill(animator, 25, 1)
     for project in db.session.scalars(sa.select(SharedProject)):
         if services.registration_of(project, inhabitant) is None:
             services.join(project, inhabitant, utcnow())
     db.session.commit()
-    many = _queries_for(client, url)
+    many = queries_for(client, url)
     assert few == many
 
 
@@ -360,7 +339,7 @@ def test_project_pages_run_the_same_queries_with_few_or_many_people(
     urls = [f"/projets/{project.id}"]
     if who == "animator":
         urls += [f"/projets/{project.id}/participants", f"/projets/{project.id}/aides"]
-    few = [_queries_for(client, url) for url in urls]
+    few = [queries_for(client, url) for url in urls]
     for _ in range(15):
         person = factories.UserFactory()
         services.join(project, person, utcnow())
@@ -370,5 +349,5 @@ def test_project_pages_run_the_same_queries_with_few_or_many_people(
         services.add_session(project, starts_at=utcnow() + timedelta(days=40),
                              ends_at=utcnow() + timedelta(days=40, hours=1), place="")
     db.session.commit()
-    many = [_queries_for(client, url) for url in urls]
+    many = [queries_for(client, url) for url in urls]
     assert few == many

@@ -2,7 +2,6 @@
 
 import io
 import re
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +11,7 @@ from participation.core.audit import AuditEntry
 from participation.extensions import db
 from participation.proposals.models import Comment, Proposal
 from tests import factories
+from tests.queries import queries_for
 
 
 def _form(**overrides):
@@ -255,20 +255,6 @@ def test_answer_times_page(client, inhabitant):
 
 # --- A fixed number of queries, whatever the amount of data --------------------------------
 
-@contextmanager
-def _count_queries():
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-
-
 def _add_proposals(author, n):
     from datetime import UTC, datetime
 
@@ -285,22 +271,15 @@ def _add_proposals(author, n):
     db.session.commit()
 
 
-def _queries_for(client, url):
-    client.get(url)  # warm caches (themes, translations)
-    with _count_queries() as statements:
-        assert client.get(url).status_code == 200
-    return len(statements)
-
-
 @pytest.mark.parametrize("url", ["/propositions", "/propositions?sort=supported&q=idee",
                                  "/propositions?page=2"])
 def test_list_runs_the_same_queries_with_10_or_300_proposals(client, login, inhabitant,
                                                             verified, url):
     login(verified)
     _add_proposals(inhabitant, 10 + 20)  # page 2 exists in both cases
-    few = _queries_for(client, url)
+    few = queries_for(client, url)
     _add_proposals(inhabitant, 270)
-    many = _queries_for(client, url)
+    many = queries_for(client, url)
     assert few == many
 
 
@@ -316,13 +295,13 @@ def test_proposal_page_runs_the_same_queries_with_few_or_many_comments(client, l
         add_comment(person, proposal, "Un avis", now)
         set_support(person, proposal, True, now)
     db.session.commit()
-    few = _queries_for(client, f"/propositions/{proposal.id}")
+    few = queries_for(client, f"/propositions/{proposal.id}")
     for person in people[2:]:
         parent = add_comment(person, proposal, "Un autre avis", now)
         add_comment(people[0], proposal, "Une réponse", now, parent=parent)
         set_support(person, proposal, True, now)
     db.session.commit()
-    many = _queries_for(client, f"/propositions/{proposal.id}")
+    many = queries_for(client, f"/propositions/{proposal.id}")
     assert few == many
 
 

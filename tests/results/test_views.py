@@ -1,12 +1,11 @@
 """The dashboard through HTTP: who sees it, the period form, and a fixed number of queries."""
 
-from contextlib import contextmanager
 
 import pytest
-import sqlalchemy as sa
 
 from participation.extensions import db
 from tests import factories
+from tests.queries import queries_for
 
 
 @pytest.mark.parametrize("who, status", [
@@ -32,27 +31,6 @@ def test_a_year_chosen_in_the_form_and_a_wrong_year_explained(client, login, dir
     assert "Indiquez une année de 2020 à 2100." in page
 
 
-@contextmanager
-def _count_queries():
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-
-
-def _queries_for(client, url):
-    client.get(url)
-    with _count_queries() as statements:
-        assert client.get(url).status_code == 200
-    return len(statements)
-
-
 def test_the_dashboard_runs_the_same_queries_with_little_or_much_data(client, login, admin,
                                                                        inhabitant, animator,
                                                                        now):
@@ -60,12 +38,12 @@ def test_the_dashboard_runs_the_same_queries_with_little_or_much_data(client, lo
 
     login(admin)
     url = "/resultats?kind=year&year=2026"
-    few = _queries_for(client, url)
+    few = queries_for(client, url)
     for i in range(12):
         made = factories.proposal(inhabitant, title=f"Idée numéro {i}")
         services.set_support(animator, made, True, now)
         services.add_comment(animator, made, "Un avis", now)
     factories.proposal(inhabitant, status="submitted", title="Une idée en attente")
     db.session.commit()
-    many = _queries_for(client, url)
+    many = queries_for(client, url)
     assert few == many
