@@ -124,6 +124,7 @@ def _configure_login(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     # Explicit, so that reading this function tells every part of the site.
     from participation.accounts import permissions as _accounts_rules  # noqa: F401
+    from participation.accounts import security_views as _security_pages  # noqa: F401
     from participation.accounts.views import bp as accounts
     from participation.actions import permissions as _actions_rules  # noqa: F401
     from participation.actions.views import bp as actions

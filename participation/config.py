@@ -78,6 +78,15 @@ class Config:
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
     CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "dpo@participation-calaisis.fr")
 
+    # Staff (admins and role holders): the session ends after this many idle minutes,
+    # "stay logged in" or not; inhabitants keep PERMANENT_SESSION_LIFETIME.
+    STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
+    # A sensitive change (roles, two-step verification) asks for the password again
+    # unless it was typed less than this many minutes ago.
+    REAUTH_MINUTES = int(os.environ.get("REAUTH_MINUTES", "5"))
+    # Between the password and the code of the authenticator app, at most.
+    TWO_FACTOR_PENDING_MINUTES = 5
+
     PASSWORD_RESET_MAX_AGE = 3600  # seconds
     EMAIL_CONFIRM_MAX_AGE = 7 * 24 * 3600
     SETUP_CODE_VALID_DAYS = 30

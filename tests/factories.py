@@ -100,3 +100,22 @@ def action_sheet(author, status="submitted", title="Séjour jeunes en Angleterre
         services.submit(sheet, author, now)
     db.session.commit()
     return sheet
+
+
+def with_two_factor(user, now=None) -> tuple[str, list[str]]:
+    """Turn two-step verification on for ``user``; returns (secret, recovery codes).
+
+    Set up a day before ``now``, so that the codes of ``now`` are still unused.
+    """
+    from datetime import timedelta
+
+    import pyotp
+
+    from participation.accounts import security
+    from participation.core.models import utcnow
+
+    past = (now or utcnow()) - timedelta(days=1)
+    secret = security.start_setup(user)
+    codes = security.confirm_setup(user, pyotp.TOTP(secret).at(past), past)
+    db.session.commit()
+    return secret, codes

@@ -143,3 +143,35 @@ class GrantRoleForm(FlaskForm):
                          validators=[DataRequired(REQUIRED), Length(max=254)])
     organisation = SelectField(_l("Organisation"), coerce=int)
     kind = SelectField(_l("Role"))
+
+
+# --- Two-step verification, re-authentication ---------------------------------------------
+
+
+def _second_factor_code(description=None):
+    return StringField(
+        _l("Code"), filters=[strip_line],
+        description=description or _l("The 6 digits shown by your authenticator app, or one "
+                                       "of your recovery codes (like ABCD-EFGH)."),
+        validators=[DataRequired(REQUIRED), Length(max=20)])
+
+
+class TwoFactorCodeForm(FlaskForm):
+    code = _second_factor_code()
+
+
+class TwoFactorSetupForm(FlaskForm):
+    code = _second_factor_code(_l("The 6 digits your app shows now for Participation Calaisis."))
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[InputRequired(REQUIRED),
+                                                              Length(max=MAX_LENGTH)])
+    code = _second_factor_code()
+
+
+class ReauthenticateForm(FlaskForm):
+    """Asked before a sensitive change; prefixed so it never clashes with the change's form."""
+
+    password = PasswordField(_l("Your password"), validators=[InputRequired(REQUIRED),
+                                                              Length(max=MAX_LENGTH)])

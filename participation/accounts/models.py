@@ -57,6 +57,12 @@ class User(UserMixin, TimestampMixin, db.Model):
     verified_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor authentication (accounts/security.py): the TOTP secret, encrypted with a
+    # key derived from SECRET_KEY; set but not yet enabled while the person sets it up.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last 30-second time-step whose code was accepted: a code cannot be replayed.
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     commune: Mapped[Commune | None] = relationship()
     assisted_by: Mapped["User | None"] = relationship(remote_side=[id])
@@ -83,6 +89,15 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_assisted(self) -> bool:
         return self.assisted_by_id is not None
+
+    @property
+    def is_staff(self) -> bool:
+        """Admins and holders of a role: their sessions end when idle, 2FA is offered."""
+        return self.is_admin or bool(self.roles)
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def is_verified(self, now: datetime | None = None) -> bool:
         now = now or utcnow()
@@ -159,3 +174,17 @@ class Verification(db.Model):
     verified_by: Mapped[User] = relationship(foreign_keys=[verified_by_id])
     centre: Mapped[Organisation] = relationship()
     commune: Mapped[Commune] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that replaces the authenticator app once; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (sa.UniqueConstraint("user_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

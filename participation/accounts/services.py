@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from participation.accounts.models import (
     ROLES_BY_ORGANISATION_KIND,
+    RecoveryCode,
     Role,
     User,
     Verification,
@@ -231,6 +232,8 @@ def delete_account(user: User, password: str | None, now: datetime) -> None:
     user.email_confirmed_at = user.birth_year = user.locale = user.privacy_accepted_at = None
     user.setup_code_hash = user.setup_code_expires_at = user.last_login_at = None
     user.verified_at = user.verified_until = None
+    user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     user.is_admin = False
     user.session_token = new_session_token()
     user.deleted_at = now

@@ -1,7 +1,6 @@
 """Accounts: register, log in, passwords, "Mon compte", "Mes données", front desk, roles."""
 
 import json
-import secrets
 
 import sqlalchemy as sa
 from flask import (
@@ -19,7 +18,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from participation.accounts import services
 from participation.accounts.forms import (
@@ -38,6 +37,13 @@ from participation.accounts.forms import (
     VerifyResidenceForm,
 )
 from participation.accounts.models import ROLE_KINDS, Role, User
+from participation.accounts.sessions import (
+    ask_password_again,
+    begin_login,
+    end_session,
+    mark_authenticated,
+    start_session,
+)
 from participation.core import personal_data
 from participation.core.errors import DomainError
 from participation.core.forms import OTHER_COMMUNE, fill_communes
@@ -91,10 +97,8 @@ def _limited(per_pair: str, per_account: str, per_address: str):
 
 
 def _start_session(user: User, remember: bool) -> None:
-    """Log in with a brand-new session, so an id planted before login is worthless."""
-    session.clear()
-    session["sid"] = secrets.token_urlsafe(16)
-    login_user(user, remember=remember)
+    """Log in with a brand-new session (see sessions.start_session)."""
+    start_session(user, remember)
 
 
 @bp.route("/inscription", methods=["GET", "POST"])
@@ -155,19 +159,17 @@ def login():
             form.form_errors.append(str(error.message))
         else:
             db.session.commit()
-            _start_session(user, form.remember.data)
-            flash(_l("Hello %(name)s, you are logged in.", name=user.display_name), "success")
-            return redirect(safe_next(url_for("core.home")))
+            response = begin_login(user, form.remember.data, safe_next(url_for("core.home")))
+            if not user.has_two_factor:
+                flash(_l("Hello %(name)s, you are logged in.", name=user.display_name),
+                      "success")
+            return response
     return render_template("accounts/login.html", form=form)
 
 
 @bp.route("/deconnexion", methods=["POST"])
 def logout():
-    logout_user()
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    end_session()
     flash(_l("You are logged out."), "success")
     return redirect(url_for("core.home"))
 
@@ -203,9 +205,14 @@ def reset_password(token):
         if commit_or_explain(
             lambda: services.reset_password(token, form.password.data, utcnow()), form
         ):
-            _start_session(user, remember=False)
-            flash(_l("Your new password is saved and you are logged in."), "success")
-            return redirect(url_for("accounts.account"))
+            # With two-step verification on, the code is still asked.
+            response = begin_login(user, False, url_for("accounts.account"))
+            if user.has_two_factor:
+                flash(_l("Your new password is saved. Type the code of your app to log in."),
+                      "success")
+            else:
+                flash(_l("Your new password is saved and you are logged in."), "success")
+            return response
     return render_template("accounts/reset_password.html", form=form)
 
 
@@ -282,7 +289,8 @@ def change_password():
             ),
             form,
         ):
-            _start_session(current_user._get_current_object(), remember=False)
+            start_session(current_user._get_current_object(), remember=False,
+                          mfa=session.get("mfa", False))
             flash(_l("Your new password is saved. Your other devices are logged out."), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/change_password.html", form=form)
@@ -300,6 +308,7 @@ def change_email():
             ),
             form,
         ):
+            mark_authenticated()
             flash(
                 _l(
                     "We have sent a link to %(email)s. Your email changes when you follow it.",
@@ -344,8 +353,7 @@ def delete_account():
         if commit_or_explain(
             lambda: services.delete_account(current_user, form.password.data, utcnow()), form
         ):
-            logout_user()
-            session.clear()
+            end_session()
             flash(_l("Your account is deleted. Thank you for taking part."), "success")
             return redirect(url_for("core.home"))
     return render_template("accounts/my_data.html", form=form), 400
@@ -443,6 +451,8 @@ def new_code(user_id):
 @login_required
 def roles():
     require("accounts.administer")
+    if (asked := ask_password_again(methods=("POST",))) is not None:
+        return asked
     form = GrantRoleForm()
     organisations = [o for o in list_organisations() if o.kind != "partner"]
     form.organisation.choices = [(o.id, o.short_name) for o in organisations]
@@ -481,6 +491,8 @@ def roles():
 @login_required
 def revoke(role_id):
     require("accounts.administer")
+    if (asked := ask_password_again()) is not None:
+        return asked
     role = db.get_or_404(Role, role_id)
     name = role.user.display_name
     services.revoke_role(current_user, role)
