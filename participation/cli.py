@@ -69,6 +69,23 @@ def create_admin(email, password):
         click.echo(f"{user.email} is an administrator.")
 
 
+@users.command("reset-2fa",
+               help="Remove the two-step verification of EMAIL (phone and recovery codes lost). "
+                    "An admin sets it up again at the next login.")
+@click.argument("email")
+def reset_two_factor(email):
+    from participation.accounts import security
+    from participation.accounts.models import User
+    from participation.accounts.services import normalise_email
+
+    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    if user is None or not user.has_two_factor:
+        raise click.ClickException(f"No account with two-step verification has {email}.")
+    security.reset(user)
+    db.session.commit()
+    click.echo(f"Two-step verification removed for {user.email}; it is logged in the audit log.")
+
+
 @click.group(help="The email outbox.")
 def outbox():
     pass

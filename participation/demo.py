@@ -3,7 +3,7 @@
 Built with the same services as the site. Each domain adds its own part here.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -13,6 +13,9 @@ from participation.extensions import db
 from participation.territory.models import Centre, Commune, Federation
 
 DEMO_PASSWORD = "demo-calaisis-2026"  # noqa: S105 (published in the README on purpose)
+# The demo admin's authenticator secret, published in the README too, so that `make run`
+# works without a phone: `python -c "import pyotp; print(pyotp.TOTP('…').now())"`.
+DEMO_TOTP_SECRET = "CALAISISDEMOADMINPARTICIPATIONXY"  # noqa: S105
 
 
 def _commune(name: str) -> Commune:
@@ -35,6 +38,18 @@ def _person(email: str, pseudonym: str, commune: str | None, birth_year: int | N
     return user
 
 
+def _demo_two_factor(admin: User, now: datetime) -> None:
+    """Admins must use two-step verification: the demo's is on, with the published secret
+    (set up the day before, so that the codes of today are all unused)."""
+    import pyotp
+
+    from participation.accounts import security
+
+    day_before = now - timedelta(days=1)
+    security.start_setup(admin, DEMO_TOTP_SECRET)
+    security.confirm_setup(admin, pyotp.TOTP(DEMO_TOTP_SECRET).at(day_before), day_before)
+
+
 def load_demo(now: datetime) -> dict[str, User]:
     """Create the demo accounts and their roles; flushed, the caller commits."""
     cast = {
@@ -49,6 +64,7 @@ def load_demo(now: datetime) -> dict[str, User]:
     }
     admin = cast["admin"]
     admin.is_admin = True
+    _demo_two_factor(admin, now)
     federation = db.session.scalar(sa.select(Federation))
     accounts.grant_role(admin, cast["animateur"], _centre("Matisse"), "animator")
     accounts.grant_role(admin, cast["directrice"], _centre("Jacques Yves Cousteau"), "director")

@@ -33,6 +33,21 @@ def test_create_admin_refuses_a_weak_password(app, session):
     assert db.session.scalar(sa.select(User).where(User.email == "x@example.org")) is None
 
 
+def test_reset_2fa_removes_it_and_logs_it(app, session, admin):
+    from tests.factories import with_two_factor
+
+    with_two_factor(admin)
+    result = app.test_cli_runner().invoke(args=["users", "reset-2fa", admin.email])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(admin)
+    assert not admin.has_two_factor and admin.totp_secret is None
+    assert db.session.scalar(sa.select(AuditEntry.action).where(
+        AuditEntry.subject_id == admin.id).order_by(AuditEntry.id.desc())) \
+        == "account.two_factor_reset"
+    again = app.test_cli_runner().invoke(args=["users", "reset-2fa", admin.email])
+    assert again.exit_code != 0
+
+
 def test_outbox_send_reports_what_it_did(app, session, inhabitant):
     queue_email(inhabitant.email, "reset_password", "fr", user=inhabitant, reset_url="x",
                 minutes=60)

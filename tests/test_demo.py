@@ -28,6 +28,13 @@ def test_demo_cast_and_roles(session, now):
         ("federation@example.org", "federal_delegate", "Fédération"),
     }
     assert by_email["admin@example.org"].is_admin
+    # The README's secret gives the admin's codes (two-step verification is required).
+    import pyotp
+
+    from participation.accounts.security import check_second_factor
+    from participation.demo import DEMO_TOTP_SECRET
+
+    check_second_factor(by_email["admin@example.org"], pyotp.TOTP(DEMO_TOTP_SECRET).at(now), now)
     assert authenticate("animateur@example.org", DEMO_PASSWORD, now)
 
 

@@ -79,16 +79,17 @@ def _hash_recovery(code: str) -> str:
 # --- Setting up ----------------------------------------------------------------------------
 
 
-def start_setup(user: User) -> str:
-    """The secret the person is setting up, made now or kept from an earlier visit."""
+def start_setup(user: User, secret: str | None = None) -> str:
+    """The secret the person is setting up, made now or kept from an earlier visit
+    (``secret`` is for the demo, whose admin's secret is published)."""
     if user.has_two_factor:
         raise DomainError(_l("Two-step verification is already on for your account."))
-    if user.totp_secret:
+    if user.totp_secret and secret is None:
         try:
             return read_secret(user)
         except DomainError:
             pass  # unreadable (SECRET_KEY changed): start over with a new one
-    secret = pyotp.random_base32()
+    secret = secret or pyotp.random_base32()
     user.totp_secret = _encrypt(secret)
     user.totp_last_step = None
     db.session.flush()

@@ -139,6 +139,10 @@ def confirm_email(token):
         flash(error.message, "error")
         return redirect(url_for("accounts.login"))
     db.session.commit()
+    if not current_user.is_authenticated and user.has_two_factor:
+        # A link alone does not pass two-step verification: log in as usual.
+        flash(_l("Your email is confirmed. You can log in."), "success")
+        return redirect(url_for("accounts.login"))
     if not current_user.is_authenticated:
         _start_session(user, remember=False)
     flash(_l("Your email is confirmed. Welcome!"), "success")
@@ -230,7 +234,6 @@ def redeem_code():
             form_error(form, error)
         else:
             db.session.commit()
-            _start_session(user, remember=False)
             flash(
                 _l(
                     "Your password is saved. From now on, log in with your pseudonym and "
@@ -238,7 +241,7 @@ def redeem_code():
                 ),
                 "success",
             )
-            return redirect(url_for("accounts.account"))
+            return begin_login(user, False, url_for("accounts.account"))
     return render_template("accounts/redeem_code.html", form=form)
 
 

@@ -277,3 +277,18 @@ def test_the_account_page_offers_two_factor_to_staff_only(client, login, animato
     assert "/compte/securite/activer" not in client.get("/compte").text
     login(animator)
     assert "/compte/securite/activer" in client.get("/compte").text
+
+
+def test_an_email_link_does_not_skip_the_code(client, animator, outbox):
+    from participation.accounts import services
+
+    factories.with_two_factor(animator)
+    services.request_email_change(animator, "nouvelle.adresse@example.org", PASSWORD)
+    db.session.commit()
+    link = re.search(r"http://localhost(/\S+)", outbox("nouvelle.adresse@example.org")[-1]
+                     .body_text).group(1)
+    response = client.get(link)
+    assert response.status_code == 302 and response.location == "/connexion"
+    assert not _logged_in(client)
+    db.session.refresh(animator)
+    assert animator.email == "nouvelle.adresse@example.org"

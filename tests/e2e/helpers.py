@@ -1,7 +1,10 @@
 """Shared steps of the browser tests: people made in the database, logging in through the form."""
 
+import time
 import uuid
+from urllib.parse import urlsplit
 
+import pyotp
 import sqlalchemy as sa
 
 from participation.accounts.models import Role, User
@@ -30,11 +33,40 @@ def make_person(live_app, name: str, role: str | None = None, centre: str = "Mat
     return email
 
 
+# Authenticator secrets of the accounts that set up two-step verification in these tests,
+# and the last time-step used for each (the site accepts a step only once).
+TOTP_SECRETS: dict[str, str] = {}
+_LAST_STEP: dict[str, int] = {}
+
+
+def next_code(email: str) -> str:
+    """The code an authenticator app would show, for a time-step not used yet (the site
+    accepts the step after the current one too)."""
+    step = max(int(time.time()) // 30, _LAST_STEP.get(email, -1) + 1)
+    _LAST_STEP[email] = step
+    return pyotp.TOTP(TOTP_SECRETS[email]).generate_otp(step)
+
+
+def pass_second_step(page, email: str) -> None:
+    """After the password: type the code, or (an admin's first login) set the app up."""
+    path = urlsplit(page.url).path
+    if path == "/compte/securite/activer":
+        TOTP_SECRETS[email] = page.locator("#totp-secret").inner_text().replace(" ", "")
+        _LAST_STEP.pop(email, None)
+        page.fill("#code", next_code(email))
+        page.locator("main button[type=submit]").click()
+        page.locator("main a.button").click()  # "I have kept my codes, continue"
+    elif path == "/connexion/code":
+        page.fill("#code", next_code(email))
+        page.locator("main button[type=submit]").click()
+
+
 def log_in(page, email: str) -> None:
     page.goto("/connexion")
     page.fill("#login", email)
     page.fill("#password", PASSWORD)
     page.locator("main button[type=submit]").click()
+    pass_second_step(page, email)
     assert page.locator("form[action='/deconnexion']").count() == 1, "login failed"
 
 

@@ -11,6 +11,7 @@ from participation.core.models import utcnow
 from participation.extensions import db
 from participation.territory.models import Centre
 from tests.e2e.conftest import assert_accessible, assert_fits_the_phone
+from tests.e2e.helpers import pass_second_step
 from tests.factories import PASSWORD, PASSWORD_HASH
 
 
@@ -24,6 +25,7 @@ def _log_in(page, login):
     page.get_by_label("E-mail ou pseudonyme").fill(login)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    pass_second_step(page, login)
 
 
 def _animator(live_app) -> str:
