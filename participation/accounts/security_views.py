@@ -1,6 +1,8 @@
 """Account security pages: the code step of the login, two-step verification settings,
 and the checks every request of a staff session goes through."""
 
+from urllib.parse import urlsplit
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -39,11 +41,13 @@ def guard_staff_sessions():
             # No last_seen: a session restored from a "stay logged in" cookie, or older
             # than these rules; staff log in again either way.
             end_session()
-            flash(_l("For security, your session ended after %(minutes)d minutes without "
-                     "activity. Please log in again.",
-                     minutes=current_app.config["STAFF_IDLE_MINUTES"]), "info")
-            target = request.full_path.rstrip("?") if request.method == "GET" else None
-            return redirect(url_for("accounts.login", next=target))
+            message = _l("For security, your session ended after %(minutes)d minutes without "
+                         "activity. Please log in again.",
+                         minutes=current_app.config["STAFF_IDLE_MINUTES"])
+            if request.method == "POST":
+                return _session_ended_page(message)
+            flash(message, "info")
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
         session["last_seen"] = _now()
     if user.is_admin and not session.get("mfa") and request.endpoint not in _BEFORE_SETUP:
         if user.has_two_factor:
@@ -54,6 +58,18 @@ def guard_staff_sessions():
                  "two minutes with an authenticator app on your phone."), "info")
         return redirect(url_for("accounts.two_factor_setup"))
     return None
+
+
+def _session_ended_page(message):
+    """A form sent after the session ended: nothing is saved, but what was typed is shown
+    back to copy (as for an expired form), with the way back to it after logging in."""
+    kept = {key: value for key, value in request.form.items(multi=False)
+            if key != "csrf_token" and "password" not in key and "code" not in key}
+    back = urlsplit(request.referrer or "")
+    same_site = back.netloc == request.host and back.path.startswith("/")
+    next_url = back.path if same_site else None
+    return render_template("accounts/session_ended.html", message=message, kept=kept,
+                           login_url=url_for("accounts.login", next=next_url)), 401
 
 
 def _pending_key() -> str:

@@ -292,3 +292,17 @@ def test_an_email_link_does_not_skip_the_code(client, animator, outbox):
     assert not _logged_in(client)
     db.session.refresh(animator)
     assert animator.email == "nouvelle.adresse@example.org"
+
+
+def test_a_form_sent_after_the_idle_time_shows_back_what_was_typed(client, login, animator,
+                                                                   matisse):
+    login(animator)
+    with client.session_transaction() as s:
+        s["last_seen"] -= 31 * 60
+    response = client.post("/accueil/compte-accompagne",
+                           data={"pseudonym": "Gisèle", "birth_year": "1950"},
+                           headers={"Referer": "http://localhost/accueil/compte-accompagne"})
+    assert response.status_code == 401
+    assert "Gisèle" in response.text and "1950" in response.text
+    assert "/connexion?next=/accueil/compte-accompagne" in response.text
+    assert not _logged_in(client)
