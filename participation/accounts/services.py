@@ -254,6 +254,8 @@ def _export_account(user: User) -> dict:
         "privacy_notice_accepted_at": _iso(user.privacy_accepted_at),
         "assisted_account": user.is_assisted,
         "administrator": user.is_admin,
+        # When two-step verification was turned on; never the secret nor the codes.
+        "two_step_verification_since": _iso(user.totp_enabled_at),
         "roles": [{"role": r.kind, "organisation": r.organisation.name,
                    "since": _iso(r.created_at)} for r in user.roles],
     }

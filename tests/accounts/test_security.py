@@ -115,6 +115,16 @@ def test_deleting_the_account_erases_two_factor_data(inhabitant, now):
     assert security.remaining_recovery_codes(inhabitant) == 0
 
 
+def test_the_data_export_says_since_when_but_never_the_secret(animator, now):
+    from participation.core import personal_data
+
+    secret, codes = factories.with_two_factor(animator, now)
+    exported = repr(personal_data.export(animator))
+    assert "two_step_verification_since" in exported
+    assert secret not in exported and animator.totp_secret not in exported
+    assert not any(code in exported for code in codes)
+
+
 def test_qr_code_is_inline_svg_of_the_provisioning_uri(animator):
     secret = security.start_setup(animator)
     uri = security.provisioning_uri(animator, secret)
