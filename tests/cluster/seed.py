@@ -1,8 +1,8 @@
 """Data for the two-server test, written through the services into the database
 named by DATABASE_URL: voters, an open consultation, published proposals.
 
-Run by tests/cluster/test_two_servers.py as ``python -m tests.cluster.seed VOTERS IDEAS``;
-prints what the test needs as JSON.
+Run by tests/cluster/test_two_servers.py as
+``python -m tests.cluster.seed VOTERS IDEAS EMAILS``; prints what the test needs as JSON.
 """
 
 import json
@@ -12,6 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from participation import create_app
+from participation.core.mail import OutboxMessage
 from participation.core.models import utcnow
 from participation.extensions import db
 from participation.territory.models import Centre
@@ -19,7 +20,7 @@ from tests import factories
 from tests.consultations.helpers import make_consultation
 
 
-def main(voters: int, ideas: int) -> dict:
+def main(voters: int, ideas: int, emails: int) -> dict:
     app = create_app()
     with app.app_context():
         now = utcnow()
@@ -31,6 +32,11 @@ def main(voters: int, ideas: int) -> dict:
         proposals = [factories.proposal(organiser, title=f"Idée partagée numéro {i}",
                                         now=now - timedelta(days=1))
                      for i in range(ideas)]
+        # Emails waiting in the outbox, for senders running side by side.
+        db.session.add_all([OutboxMessage(recipient=f"lecteur{i}@example.org",
+                                          subject=f"Message {i}", body_text=f"Message {i}\n")
+                            for i in range(emails)])
+        db.session.commit()
         single, approval, judgment = consultation.questions
         return {
             "password": factories.PASSWORD,
@@ -48,4 +54,4 @@ def main(voters: int, ideas: int) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(int(sys.argv[1]), int(sys.argv[2]))))
+    print(json.dumps(main(*(int(arg) for arg in sys.argv[1:4]))))

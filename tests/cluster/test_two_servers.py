@@ -9,7 +9,9 @@ database 5 (only this run's keys are touched), then:
   one ballot per voter, one support per person, counters equal to the rows;
 - login attempts split between the two servers still stop at the configured
   number, counted per client address (nginx passes it on, ProxyFix reads it),
-  and a client cannot escape the count by sending its own X-Forwarded-For.
+  and a client cannot escape the count by sending its own X-Forwarded-For;
+- three ``flask outbox send`` running at once, as timers on several machines
+  would, send each email of the outbox once.
 
 Skipped, with the reason, where nginx, PostgreSQL or Redis is missing; with
 CI=true it must run. Settings: CLUSTER_POSTGRES_URL (a database to connect to
@@ -36,12 +38,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-NGINX_PORT, PORT_A, PORT_B = 18200, 18201, 18202
+NGINX_PORT, PORT_A, PORT_B, SMTP_PORT = 18200, 18201, 18202, 18203
 ADMIN_URL = os.environ.get("CLUSTER_POSTGRES_URL",
                            "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("CLUSTER_REDIS_URL", "redis://127.0.0.1:6379/5")
 VOTERS = 40
 IDEAS = 3
+EMAILS = 150  # below one sender's batch (200): each sender sees every message
 CLIENTS = 20  # voters going through their steps at the same time
 LOGIN_LIMIT = 10  # accounts/views.py: "10 per 15 minutes" per (address, account)
 
@@ -115,7 +118,7 @@ def _missing() -> str | None:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
     except Exception as error:
         return f"Redis not reachable at {REDIS_URL}: {error}"
-    for port in (NGINX_PORT, PORT_A, PORT_B):
+    for port in (NGINX_PORT, PORT_A, PORT_B, SMTP_PORT):
         with socket.socket() as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
@@ -203,7 +206,8 @@ def cluster():
             [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
             cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
         seeded = subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "tests.cluster.seed", str(VOTERS), str(IDEAS)],
+            [sys.executable, "-m", "tests.cluster.seed", str(VOTERS), str(IDEAS),
+             str(EMAILS)],
             cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=300)
         data = json.loads(seeded.stdout.strip().splitlines()[-1])
         for port in (PORT_A, PORT_B):
@@ -226,6 +230,7 @@ def cluster():
         for process, port, log in processes:
             _wait_for(port, process, log)
         yield {"data": data, "database_url": database_url, "redis": store, "keys": keys,
+               "env": env,
                "logs": [log for _, _, log in processes] + [run / "error.log"]}
     finally:
         for process, _, _ in reversed(processes):
@@ -397,3 +402,55 @@ def test_login_limit_holds_across_both_servers_per_client_address(cluster):
 
     # Counted per visitor, not per proxy: someone else, from another address, still logs in.
     assert Client("198.51.100.9").login(other, data["password"]) == 302
+
+
+class SlowRecorder:
+    """An SMTP server that takes 40 ms a message, so that senders overlap."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        await asyncio.sleep(0.04)
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+
+def test_outbox_senders_side_by_side_send_each_email_once(cluster):
+    import email
+
+    import psycopg
+    from aiosmtpd.controller import Controller
+
+    url = cluster["database_url"].set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False)) as db:
+        # The seeded messages, and any the earlier tests' actions queued.
+        (pending,) = db.execute("SELECT count(*) FROM outbox_messages "
+                                "WHERE status = 'pending'").fetchone()
+    assert EMAILS <= pending < 200  # one sender's batch: each sender sees every message
+    handler = SlowRecorder()
+    controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
+    controller.start()
+    try:
+        env = {**cluster["env"], "MAIL_TRANSPORT": "smtp", "MAIL_SERVER": "127.0.0.1",
+               "MAIL_PORT": str(SMTP_PORT)}
+        senders = [subprocess.Popen(  # noqa: S603 (a fixed command, no shell)
+            [sys.executable, "-m", "flask", "--app", "wsgi", "outbox", "send"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(3)]
+        reports = [sender.communicate(timeout=300) for sender in senders]
+    finally:
+        controller.stop()
+    assert all(sender.returncode == 0 for sender in senders), reports
+    sent = [int(re.search(r"sent (\d+)", out).group(1)) for out, _ in reports]
+    assert sum(sent) == pending, sent
+    assert sorted(sent)[-2] > 0, f"the senders did not overlap: {sent}"  # a real race
+    received = [email.message_from_bytes(e.content)["Message-ID"] for e in handler.envelopes]
+    assert len(received) == len(set(received)) == pending
+    with psycopg.connect(url.render_as_string(hide_password=False)) as db:
+        assert db.execute("SELECT status, count(*) FROM outbox_messages GROUP BY status"
+                          ).fetchall() == [("sent", pending)]
+        assert {row[0] for row in db.execute("SELECT message_id FROM outbox_messages")
+                } == set(received)
