@@ -55,7 +55,13 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # tied to the session; a slow typist must not lose a form
 
     RATELIMIT_ENABLED = True
+    # memory:// counts per process: with several gunicorn workers or app servers, point
+    # them all at one Redis (redis://host:6379/0) so a limit holds across all of them.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Lets several sites (or a test run) share one Redis database without mixing counts.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "participation")
+    # Redis down: count in each process's memory meanwhile rather than fail every request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
 
     # Mail: the outbox delivers over SMTP with these; MAIL_TRANSPORT=console prints instead.

@@ -132,7 +132,10 @@ def deliver_due(now: datetime | None = None, limit: int = 200) -> dict[str, int]
         for message_id in ids:
             message = db.session.scalars(
                 sa.select(OutboxMessage)
-                .where(OutboxMessage.id == message_id, OutboxMessage.status == PENDING)
+                # Checked again under the lock: another sender may have sent it, or tried
+                # and put it off, since the ids were read.
+                .where(OutboxMessage.id == message_id, OutboxMessage.status == PENDING,
+                       OutboxMessage.next_attempt_at <= now)
                 .with_for_update(skip_locked=True)
             ).first()
             if message is None:
