@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 from participation.accounts.models import User
@@ -359,7 +360,7 @@ def dashboard(period: Period, now: datetime) -> dict:
     def share_of_population(figures):
         # Participations against the population; "—" below five people (item 6).
         voted = figures["participations_by_commune"]
-        return {id_: f"{_percent(voted.get(id_, 0), n, 2)} %"
+        return {id_: _percent_text(_percent(voted.get(id_, 0), n, 2))
                 if voted.get(id_, 0) >= THRESHOLD else "—" for id_, n in populations.items()}
 
     tables = {
@@ -412,7 +413,8 @@ def dashboard(period: Period, now: datetime) -> dict:
 
 
 def _percent_text(value: float | None) -> str:
-    return "" if value is None else f"{value} %"
+    """``58,3 %`` in French, ``58.3 %`` in English; empty when there is no share."""
+    return "" if value is None else f"{format_decimal(value, '#,##0.0#')} %"
 
 
 def _turnout(closed: list[dict]) -> str:

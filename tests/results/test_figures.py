@@ -88,11 +88,11 @@ def test_channels_people_and_attendance(quarter, now):
     channels = {row["name"]: row for row in data["tables"]["participation_channels"]}
     assert [row["current"] for row in channels.values()] == [6, "< 5", "< 5"]
     figures = {row["name"]: row["current"] for row in data["tables"]["figures"]}
-    assert "58.3 %" in figures.values() and "50.0 %" in figures.values()
+    assert "58,3 %" in figures.values() and "50,0 %" in figures.values()
     [consultation] = data["tables"]["consultations"]
-    assert consultation["voters"] == 7 and consultation["population_turnout"] == "0.35 %"
+    assert consultation["voters"] == 7 and consultation["population_turnout"] == "0,35 %"
     population = {row["name"]: row["current"] for row in data["tables"]["population"]}
-    assert population == {"Calais": "0.7 %", "Marck": "—", "Sangatte": "—"}
+    assert population == {"Calais": "0,7 %", "Marck": "—", "Sangatte": "—"}
 
 
 def test_months_cover_the_previous_period_and_this_one(quarter):
