@@ -251,12 +251,13 @@ def waiting_moderation(now: datetime) -> dict:
     return {"count": count, "oldest_days": (now - oldest).days if oldest else None}
 
 
-def consultations_closed(period: Period) -> list[dict]:
-    """Consultations that closed in ``period``: people who voted, people registered who
-    could vote when it closed, and the population of its communes where an admin entered
-    every one of them. One query.
+def consultations_closed(period: Period, now: datetime) -> list[dict]:
+    """Consultations that closed in ``period`` (by ``now``): people who voted, people
+    registered who could vote when it closed, and the population of its communes where an
+    admin entered every one of them. One query.
     """
     start, end = period.bounds
+    end = min(end, now)
     cc = consultation_communes
     closing = Consultation.closes_at
     voters = (sa.select(sa.func.count(Participation.id))
@@ -350,7 +351,8 @@ def dashboard(period: Period, now: datetime) -> dict:
     people_communes = {**names, None: not_given}
     channels = {key: str(label) for key, label in CHANNELS.items()}
     desk_channels = {ONLINE: channels[ONLINE], ASSISTED: str(_l("at a centre's desk"))}
-    closed, closed_before = consultations_closed(period), consultations_closed(period.previous())
+    closed = consultations_closed(period, now)
+    closed_before = consultations_closed(period.previous(), now)
     months = monthly(period)
     populations = {id_: population for id_, _, population in communes if population}
 

@@ -42,9 +42,10 @@ def decisions(period: Period) -> list[Decision]:
         .order_by(Decision.year, Decision.number)))
 
 
-def closed_consultations(period: Period) -> list[dict]:
-    """Consultations closed in ``period``, with their results where published."""
+def closed_consultations(period: Period, now: datetime) -> list[dict]:
+    """Consultations closed in ``period`` (by ``now``), with their results where published."""
     start, end = period.bounds
+    end = min(end, now)
     found = db.session.scalars(
         sa.select(Consultation).where(Consultation.scheduled_at.is_not(None),
                                       _within(Consultation.closes_at, start, end))
@@ -83,7 +84,7 @@ def sheets_progress(period: Period) -> list[dict]:
 def gather(period: Period, now: datetime) -> dict:
     """Everything the report shows for ``period``."""
     return {**dashboard(period, now),
-            "consultations": closed_consultations(period),
+            "consultations": closed_consultations(period, now),
             "decisions": decisions(period),
             "sheets": sheets_progress(period),
             "made_on": now.astimezone(PARIS)}

@@ -20,6 +20,7 @@ def _at(month, day, hour=10):
 
 
 LONG_AGO = datetime(2026, 9, 1, tzinfo=UTC)
+NOW = datetime(2026, 11, 28, 10, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -61,17 +62,17 @@ def quarter(session, inhabitant, animator, matisse):
 
 
 def test_turnout_among_eligible_people_and_against_the_population(quarter):
-    [row] = consultations_closed(Period("quarter", 2026, 4))
+    [row] = consultations_closed(Period("quarter", 2026, 4), NOW)
     assert (row["voters"], row["eligible"]) == (7, 12)
     assert row["turnout"] == 58.3
     assert row["population"] == 2000 and row["population_turnout"] == 0.35
-    assert consultations_closed(Period("quarter", 2026, 3)) == []
+    assert consultations_closed(Period("quarter", 2026, 3), NOW) == []
 
 
 def test_without_every_population_there_is_no_share_of_the_population(quarter):
     commune("Sangatte").population = None
     db.session.flush()
-    [row] = consultations_closed(Period("quarter", 2026, 4))
+    [row] = consultations_closed(Period("quarter", 2026, 4), NOW)
     assert row["population"] is None and row["population_turnout"] is None
 
 
@@ -127,6 +128,12 @@ def test_deleted_and_unverified_people_are_not_counted_as_eligible(session, anim
                                  pseudonym=None, pseudonym_key=None)
     gone.verified_at, gone.verified_until = checked.verified_at, checked.verified_until
     db.session.commit()
-    [row] = consultations_closed(Period("quarter", 2026, 4))
+    [row] = consultations_closed(Period("quarter", 2026, 4), NOW)
     assert (row["voters"], row["eligible"]) == (0, 1)
     assert row["turnout"] == 0.0
+
+
+def test_a_consultation_still_open_is_not_counted_as_closed(session, animator):
+    make_consultation(animator, _at(11, 25))  # closes on 3 December
+    assert consultations_closed(Period("quarter", 2026, 4), NOW) == []
+    assert len(consultations_closed(Period("quarter", 2026, 4), _at(12, 4))) == 1
