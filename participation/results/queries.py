@@ -338,7 +338,7 @@ def monthly(period: Period) -> list[dict]:
 
 def dashboard(period: Period, now: datetime) -> dict:
     """The dashboard for ``period`` beside the period before, in a fixed number of queries
-    (twenty-eight) whatever the data."""
+    (twenty-six) whatever the data."""
     current, previous = _figures(period), _figures(period.previous())
     communes = db.session.execute(
         sa.select(Commune.id, Commune.name, Commune.population)).all()

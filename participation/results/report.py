@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import contains_eager
 
 from participation.actions.models import STATUS_LABELS as SHEET_STATUSES
 from participation.actions.models import ActionSheet, Milestone
@@ -39,6 +40,7 @@ def decisions(period: Period) -> list[Decision]:
         .join(Body, Body.id == Decision.body_id)
         .where(Body.kind == COUNCIL, Decision.published_at.is_not(None),
                _within(Meeting.starts_at, start, end))
+        .options(contains_eager(Decision.meeting))
         .order_by(Decision.year, Decision.number)))
 
 

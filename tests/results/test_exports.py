@@ -106,14 +106,31 @@ def test_the_report_as_pdf(client, login, director, quarter):  # noqa: F811
 
 def test_the_pages_run_the_same_queries_with_little_or_much_data(client, login, admin,
                                                                    animator, quarter):  # noqa: F811
-    """Dashboard, an export and the report: as many queries with one more consultation,
-    more voters, projects and proposals."""
+    """Dashboard, exports and the report: as many queries with one more consultation, more
+    voters, proposals, decisions and fiches action."""
     from participation.consultations import services as consultations
+    from participation.council import services as council
+    from participation.council.models import COUNCIL, Decision
     from tests.consultations.helpers import answers, make_consultation
 
     login(admin)
-    urls = [f"/resultats?{Q4}", f"/resultats/people.csv?{Q4}", f"/resultats/figures.csv?{Q4}"]
+    urls = [f"/resultats?{Q4}", f"/resultats/people.csv?{Q4}", f"/resultats/figures.csv?{Q4}",
+            f"/resultats/rapport?{Q4}"]
+    body = council.get_body(COUNCIL)
+
+    def decided(number, day):
+        meeting = council.plan_meeting(body, admin, place="Matisse",
+                                       starts_at=datetime(2026, 10, day, 17, tzinfo=UTC))
+        db.session.add(Decision(body=body, meeting=meeting, year=2026, number=number,
+                                title=f"Décision {number}", text="Adoptée.",
+                                published_at=datetime(2026, 10, day, 20, tzinfo=UTC)))
+        factories.action_sheet(animator, title=f"Fiche {number}")
+
+    decided(1, 5)
+    db.session.commit()
     few = [queries_for(client, url) for url in urls]
+    for number in range(2, 6):
+        decided(number, 5 + number)
     other = make_consultation(animator, datetime(2026, 11, 2, tzinfo=UTC), title="Un autre vote")
     for _ in range(8):
         person = factories.UserFactory(created_at=datetime(2026, 10, 1, tzinfo=UTC))
