@@ -113,7 +113,7 @@ def _count_if(condition):
 
 
 def _figures(period: Period) -> dict:
-    """Every figure of one period: six queries."""
+    """Every figure of one period: nine queries."""
     start, end = period.bounds
     first_day, day_after = period.days
 
