@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from participation.config import INSTANCE, ROOT, Config
 from participation.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -17,6 +18,15 @@ from participation.extensions import babel, csrf, db, limiter, login_manager, mi
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
        "base-uri 'self'; object-src 'none'")
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:…>`` in routes: ids are database integers (32 bits on PostgreSQL), so a larger
+    number names nothing and is a 404, never a 500 from the database driver."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1,  # noqa: A002
+                 signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(config: type | dict | None = None) -> Flask:
@@ -39,6 +49,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     limiter.init_app(app)
     _configure_login(app)
+    # Before the blueprints: their rules take the converters in place when added.
+    app.url_map.converters["int"] = DatabaseId
     _register_blueprints(app)
     _configure_templates(app)
     _configure_responses(app)

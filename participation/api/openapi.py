@@ -201,8 +201,11 @@ SCHEMAS.update({name: page_of(item) for name, item in PAGES.items()})
 SCHEMAS["TrackerPage"] = {**page_of("BallotContent"), "properties": {
     **page_of("BallotContent")["properties"], "items": array(STRING)}}
 
+# Beyond these, a page or an id names nothing (ids are 32-bit integers in the database).
+MAX_PAGE = 100_000
+MAX_ID = 2**31 - 1
 PAGE = {"name": "page", "in": "query", "required": False,
-        "schema": {"type": "integer", "minimum": 1, "default": 1}}
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}}
 PER_PAGE = {"name": "per_page", "in": "query", "required": False,
             "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}
 IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False,
@@ -211,7 +214,7 @@ IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False,
 
 def _id(name: str) -> dict:
     return {"name": name, "in": "path", "required": True,
-            "schema": {"type": "integer", "minimum": 1}}
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 
 
 def _json(schema: str) -> dict:

@@ -17,7 +17,7 @@ from participation.actions import queries as action_queries
 from participation.actions.models import PUBLIC_STATUSES as SHEET_STATUSES
 from participation.actions.models import ActionSheet
 from participation.api import serializers
-from participation.api.openapi import document
+from participation.api.openapi import MAX_PAGE, document
 from participation.consultations import queries as consultation_queries
 from participation.consultations.models import PUBLISHED, Consultation, Question
 from participation.core.models import utcnow
@@ -72,7 +72,7 @@ def _json(payload, status: int = 200):
 
 
 def _paginated(query, serialize, *, per_page: int | None = None, **url_values):
-    page = _positive("page", 1)
+    page = _positive("page", 1, MAX_PAGE)
     fixed = per_page is not None
     per_page = per_page or _positive("per_page", PER_PAGE, MAX_PER_PAGE)
     pagination = db.paginate(query, page=page, per_page=per_page, error_out=False,
@@ -212,7 +212,7 @@ def consultation_ballots(consultation_id):
     """Each distinct ballot content with how many ballots carry it, in the order of the
     content: never beside a tracker (as the public ballots page lists them)."""
     found = _published(consultation_id)
-    pagination, rows = consultation_queries.contents_page(found, _positive("page", 1))
+    pagination, rows = consultation_queries.contents_page(found, _positive("page", 1, MAX_PAGE))
     items = [{"content": serializers.ballot_content(found, answers), "ballots": count}
              for answers, count in rows]
     return _json(_envelope(pagination, items, True, consultation_id=found.id))
@@ -222,7 +222,7 @@ def consultation_ballots(consultation_id):
 def consultation_trackers(consultation_id):
     """Every ballot's tracker, apart from the contents, so anyone can find theirs."""
     found = _published(consultation_id)
-    pagination = consultation_queries.trackers_page(found, _positive("page", 1))
+    pagination = consultation_queries.trackers_page(found, _positive("page", 1, MAX_PAGE))
     return _json(_envelope(pagination, list(pagination.items), True,
                            consultation_id=found.id))
 

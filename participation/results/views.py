@@ -1,13 +1,42 @@
-"""The participation dashboard at /resultats."""
+"""The participation dashboard at /resultats, its CSV exports and the quarterly report."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
 from participation.core.models import utcnow
+from participation.core.pdf import document
 from participation.core.permissions import require
-from participation.results import queries
+from participation.results import exports, queries, report
 from participation.results.forms import PeriodForm
 
 bp = Blueprint("results", __name__)
+
+
+def _chosen_period(default: queries.Period) -> tuple[PeriodForm, queries.Period]:
+    """The period asked in the query string (a GET form), or ``default`` when none or wrong."""
+    form = PeriodForm(request.args, data={"kind": default.kind, "year": default.year,
+                                          "quarter": str(default.number or 1)})
+    period = default
+    if request.args and form.validate():
+        kind = form.kind.data
+        period = queries.Period(kind, form.year.data,
+                                int(form.quarter.data or 1) if kind == "quarter" else 0)
+    return form, period
+
+
+def period_args(period: queries.Period) -> dict:
+    """The query string that shows ``period`` (for links to exports and the report)."""
+    args = {"kind": period.kind, "year": period.year}
+    if period.kind == "quarter":
+        args["quarter"] = period.number
+    return args
+
+
+@bp.app_template_global("report_period_before")
+def report_period_before(moment):
+    """The quarter a Conseil meeting at ``moment`` reviews (the one before), for its link to
+    the quarterly report: ``label`` and the query string ``args``."""
+    period = report.quarter_before(moment)
+    return {"label": period.label, "args": period_args(period)}
 
 
 @bp.get("/resultats")
@@ -15,12 +44,39 @@ def dashboard():
     """This quarter by default; any quarter or year chosen in the form (GET)."""
     require("results.view")
     now = utcnow()
-    period = queries.Period.containing(now)
-    form = PeriodForm(request.args, data={"kind": period.kind, "year": period.year,
-                                          "quarter": str(period.number)})
-    if request.args and form.validate():
-        kind = form.kind.data
-        period = queries.Period(kind, form.year.data,
-                                int(form.quarter.data or 1) if kind == "quarter" else 0)
-    return render_template("results/dashboard.html", form=form,
-                           **queries.dashboard(period, now))
+    form, period = _chosen_period(queries.Period.containing(now))
+    return render_template("results/dashboard.html", form=form, args=period_args(period),
+                           report_args=period_args(report.default_period(now)),
+                           tables_meta=exports.TABLES, **queries.dashboard(period, now))
+
+
+@bp.get("/resultats/<name>.csv")
+def export(name):
+    """One table of the dashboard as CSV (UTF-8 with BOM, header row, ISO dates)."""
+    require("results.view")
+    if name not in exports.TABLES:
+        abort(404)
+    now = utcnow()
+    form, period = _chosen_period(queries.Period.containing(now))
+    if request.args and form.errors:
+        # Said in words, rather than an export of another period than the one asked.
+        return Response("\n".join(str(e) for errors in form.errors.values() for e in errors),
+                        status=400, mimetype="text/plain")
+    data = queries.dashboard(period, now)
+    return Response(exports.to_csv(name, data), mimetype="text/csv", headers={
+        "Content-Disposition":
+            f'attachment; filename="resultats-{name}-{exports.period_slug(period)}.csv"'})
+
+
+@bp.get("/resultats/rapport", defaults={"as_pdf": False})
+@bp.get("/resultats/rapport.pdf", endpoint="report_pdf", defaults={"as_pdf": True})
+def report_view(as_pdf):
+    """The quarterly report (print view, or the same as PDF): the last complete quarter
+    by default, any quarter or year asked in the query string."""
+    require("results.view")
+    now = utcnow()
+    form, period = _chosen_period(report.default_period(now))
+    return document("results/report.html",
+                    f"rapport-participation-{exports.period_slug(period)}.pdf", as_pdf,
+                    form=form, args=period_args(period), tables_meta=exports.TABLES,
+                    **report.gather(period, now))

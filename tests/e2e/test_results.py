@@ -37,7 +37,7 @@ def test_a_director_reads_the_results_on_a_phone(site, live_app):
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_role("link", name="Résultats").click()
     page.get_by_role("heading", name="Résultats de la participation").wait_for()
-    assert page.locator("svg[role=img]").count() == 2  # statuses and the funnel
+    assert page.locator("svg[role=img]").count() == 3  # months, statuses and the funnel
     assert_accessible(page)
     assert_fits_the_phone(page)
     page.get_by_label("Période", exact=True).select_option(label="une année entière")
@@ -46,3 +46,25 @@ def test_a_director_reads_the_results_on_a_phone(site, live_app):
     assert "année" in page.locator("h1 + p").inner_text()
     assert_accessible(page)
     assert_fits_the_phone(page)
+
+
+def test_a_director_exports_a_table_and_opens_the_quarterly_report(site, live_app):
+    page = site
+    page.goto("/connexion")
+    page.get_by_label("E-mail ou pseudonyme").fill(_director_with_a_proposal(live_app))
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.goto("/resultats")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger «\u00a0Propositions publiées, par centre"
+                                       "\u00a0» (CSV)").click()
+    content = open(download.value.path(), encoding="utf-8-sig").read()
+    assert content.splitlines()[0].startswith("Centre,")
+    assert "Matisse," in content
+    page.get_by_role("link", name="Rapport trimestriel pour le Conseil").click()
+    page.get_by_role("heading", name="Rapport de participation", exact=False).first.wait_for()
+    assert page.locator("svg[role=img]").count() >= 1
+    assert_accessible(page)
+    assert_fits_the_phone(page)
+    page.get_by_role("link", name="Retour au site").click()
+    page.get_by_role("heading", name="Résultats de la participation").wait_for()

@@ -47,3 +47,43 @@ def test_the_dashboard_runs_the_same_queries_with_little_or_much_data(client, lo
     db.session.commit()
     many = queries_for(client, url)
     assert few == many
+
+
+NON_PUBLIC = ["/resultats", "/resultats/figures.csv", "/resultats/people.csv?kind=year&year=2026",
+              "/resultats/rapport", "/resultats/rapport?kind=quarter&year=2026&quarter=3",
+              "/resultats/rapport.pdf"]
+
+
+@pytest.mark.parametrize("url", NON_PUBLIC)
+def test_anonymous_visitors_get_none_of_the_figures(client, url):
+    response = client.get(url)
+    assert response.status_code == 302 and "/connexion" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("url", NON_PUBLIC)
+@pytest.mark.parametrize("who", ["inhabitant", "verified", "animator"])
+def test_inhabitants_and_animators_get_none_of_the_figures(client, login, request, url, who):
+    login(request.getfixturevalue(who))
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "text/csv" not in response.content_type
+    assert "application/pdf" not in response.content_type
+
+
+@pytest.mark.parametrize("who, sees", [("president", True), ("verified", False)])
+def test_a_meeting_page_links_to_the_report_of_the_quarter_before(client, login, request,
+                                                                   president, who, sees):
+    from datetime import UTC, datetime
+
+    from participation.council import services as council
+    from participation.council.models import COUNCIL
+
+    meeting = council.plan_meeting(council.get_body(COUNCIL), president, place="Espace Fort",
+                                   starts_at=datetime(2027, 1, 14, 17, tzinfo=UTC))
+    db.session.commit()
+    login(request.getfixturevalue(who))
+    page = client.get(f"/conseil/reunions/{meeting.id}").text
+    link = 'href="/resultats/rapport?kind=quarter&amp;year=2026&amp;quarter=4"'
+    assert (link in page) == sees
+    if sees:
+        assert "trimestre 4 de 2026" in page
