@@ -5,6 +5,7 @@ import time
 import click
 import sqlalchemy as sa
 from flask import Flask
+from flask.cli import with_appcontext
 
 from participation.core.models import utcnow
 from participation.extensions import db
@@ -17,6 +18,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(proposals)
     app.cli.add_command(notifications)
     app.cli.add_command(consultations)
+    app.cli.add_command(audit)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.group(help="Demonstration data.")
@@ -139,3 +143,54 @@ def consultations_notify():
     counts = send_notices(utcnow())
     db.session.commit()
     click.echo(f"opening notices {counts['opened']}, reminders {counts['reminded']}")
+
+
+@click.group(help="The audit, moderation and decision logs.")
+def audit():
+    pass
+
+
+@audit.command("verify", help="Recompute the hash chains; name the first altered entry "
+                              "(exit code 1 when one does not match).")
+@with_appcontext
+def audit_verify():
+    from participation.core.chain import verify_all
+
+    broken = 0
+    for report in verify_all():
+        if report.intact:
+            click.echo(f"{report.chain}: {report.entries} entries, intact ({report.label})")
+        else:
+            broken += 1
+            click.echo(f"{report.chain}: ALTERED after {report.entries} good entries: "
+                       f"{report.problem}", err=True)
+    if broken:
+        raise SystemExit(1)
+
+
+@click.command("backup", help="Write a consistent copy of the database to FILE (SQLite "
+                              "online backup, or pg_dump custom format on PostgreSQL).")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(file):
+    from participation.core.backup import BackupError, backup
+
+    try:
+        kind = backup(file)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backup written to {file} ({kind}).")
+
+
+@click.command("restore", help="Bring back the database saved in FILE by 'flask backup'.")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@with_appcontext
+def restore_command(file, force):
+    from participation.core.backup import BackupError, restore
+
+    try:
+        restore(file, force=force)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Database restored from {file}.")

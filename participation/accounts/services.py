@@ -138,12 +138,14 @@ def authenticate(identifier: str, password: str, now: datetime) -> User:
         check_password_hash(_DUMMY_HASH, password)
         raise DomainError(_l("Wrong email, pseudonym or password."))
     if not check_password_hash(user.password_hash, password):
+        audit.record(None, "security.login_failed", user)
         raise DomainError(_l("Wrong email, pseudonym or password."))
     if user.email and user.email_confirmed_at is None:
         _queue_confirmation(user, user.email)
         raise DomainError(_l("Please confirm your email first: we have just sent you a new "
                              "link. Check your spam folder too."))
     user.last_login_at = now
+    audit.record(user, "security.login", user)
     return user
 
 
@@ -174,6 +176,7 @@ def reset_password(token: str, password: str, now: datetime) -> User:
     user = user_for_reset(token)
     _check_password(password, user.email, user.pseudonym)
     _set_password(user, password)
+    audit.record(user, "security.password_reset", user)
     # Receiving the link proves the address.
     user.email_confirmed_at = user.email_confirmed_at or now
     return user
@@ -184,6 +187,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise DomainError(_l("Your current password is incorrect."), "current_password")
     _check_password(new, user.email, user.pseudonym)
     _set_password(user, new)
+    audit.record(user, "security.password_changed", user)
 
 
 def request_email_change(user: User, new_email: str, password: str) -> None:
@@ -234,6 +238,7 @@ def delete_account(user: User, password: str | None, now: datetime) -> None:
     user.is_admin = False
     user.session_token = new_session_token()
     user.deleted_at = now
+    audit.record(None, "security.account_deleted", user)
     db.session.flush()
 
 
