@@ -24,7 +24,7 @@ from participation.accounts.tokens import fingerprint, make_token, read_token
 from participation.core import audit, personal_data
 from participation.core.errors import DomainError
 from participation.core.http import external_url
-from participation.core.mail import OutboxMessage, queue_email
+from participation.core.mail import forget_person, queue_email
 from participation.core.text import clean_line, fold
 from participation.extensions import db
 from participation.territory.models import Centre, Commune, Organisation
@@ -226,11 +226,8 @@ def delete_account(user: User, password: str | None, now: datetime) -> None:
     """Erase the person's data; their public contributions stay, signed "former participant"."""
     if user.password_hash and not check_password_hash(user.password_hash, password or ""):
         raise DomainError(_l("Your password is incorrect."), "password")
-    email = user.email
     personal_data.erase(user)
-    if email:
-        db.session.execute(sa.delete(OutboxMessage).where(
-            OutboxMessage.recipient == email, OutboxMessage.status != "sent"))
+    forget_person(user.email, user.pseudonym, str(_l("former participant")))
     user.email = user.pseudonym = user.pseudonym_key = user.password_hash = None
     user.email_confirmed_at = user.birth_year = user.locale = user.privacy_accepted_at = None
     user.setup_code_hash = user.setup_code_expires_at = user.last_login_at = None

@@ -508,6 +508,9 @@ def _erase_drafts(user: User) -> None:
         # hash chain still verifies.
         chain.erase_entries(ProposalEvent, ProposalEvent.proposal_id == proposal.id)
         db.session.delete(proposal)
+    # Their reports stay for the moderation record, without the words they typed.
+    db.session.execute(sa.update(Report).where(Report.reporter_id == user.id)
+                       .values(details=None))
 
 
 def save_theme(admin: User, theme: Theme | None, *, name_fr: str, name_en: str,
