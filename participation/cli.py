@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(notifications)
     app.cli.add_command(consultations)
     app.cli.add_command(audit)
+    app.cli.add_command(accounts)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 
@@ -166,6 +167,44 @@ def audit_verify():
                        f"{report.problem}", err=True)
     if broken:
         raise SystemExit(1)
+
+
+@audit.command("purge-security", help="Delete security events older than "
+                                      "SECURITY_LOG_RETENTION_DAYS (run it daily).")
+@with_appcontext
+def audit_purge_security():
+    from participation.accounts.retention import purge_security_log
+
+    count = purge_security_log(utcnow())
+    db.session.commit()
+    click.echo(f"{count} security event(s) older than the retention period deleted")
+
+
+@click.group(help="Accounts: retention.")
+def accounts():
+    pass
+
+
+@accounts.command("purge-inactive", help="Warn accounts unused for nearly "
+                                          "ACCOUNT_RETENTION_DAYS, erase those whose time is "
+                                          "up (run it daily).")
+@with_appcontext
+def accounts_purge_inactive():
+    from participation.accounts import retention
+
+    now = utcnow()
+    warned = retention.warn_inactive(now)
+    db.session.commit()
+    erased = 0
+    for user_id in retention.inactive_to_erase(now):
+        # One transaction per account: an error on one leaves the others done.
+        if retention.erase_inactive(user_id, now):
+            erased += 1
+        db.session.commit()
+    click.echo(f"warned {warned}, erased {erased}")
+    for admin in retention.inactive_admins(now):
+        click.echo(f"administrator {admin.email} has not logged in for the whole retention "
+                   f"period: not erased automatically", err=True)
 
 
 @click.command("backup", help="Write a consistent copy of the database to FILE (SQLite "

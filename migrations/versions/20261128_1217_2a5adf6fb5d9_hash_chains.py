@@ -1,4 +1,5 @@
-"""Hash chains over the audit log, the moderation log and the register of decisions.
+"""Hash chains over the audit log, the moderation log and the register of decisions;
+when an inactive account was warned of its coming erasure.
 
 Adds chain_seq, prev_hash and hash to the three tables, the chain heads and
 tombstones, and chains the rows already there (in id order). The hashing is
@@ -105,44 +106,35 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_chain_tombstones')),
     sa.UniqueConstraint('chain', 'seq', name=op.f('uq_chain_tombstones_chain_seq'))
     )
+    # Unique indexes rather than constraints, and plain ADD COLUMN: on SQLite a constraint
+    # would rebuild the table, which fails on council_decisions (mandates and links point
+    # at it) once there is data. audit_entries is pointed at by nothing: rebuilt for its check.
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kind', sa.String(length=10), server_default='act', nullable=False))
         batch_op.add_column(sa.Column('chain_seq', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('prev_hash', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('hash', sa.String(length=64), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f('uq_audit_entries_kind_chain_seq'), ['kind', 'chain_seq'])
         batch_op.create_check_constraint(op.f('ck_audit_entries_kind_known'), "kind IN ('act', 'security')")
-
-    with op.batch_alter_table('council_decisions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('chain_seq', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('prev_hash', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('hash', sa.String(length=64), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f('uq_council_decisions_chain_seq'), ['chain_seq'])
-
-    with op.batch_alter_table('proposal_events', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('chain_seq', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('prev_hash', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('hash', sa.String(length=64), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f('uq_proposal_events_chain_seq'), ['chain_seq'])
+    op.create_index('uq_audit_entries_kind_chain_seq', 'audit_entries', ['kind', 'chain_seq'], unique=True)
+    for table in ('council_decisions', 'proposal_events'):
+        op.add_column(table, sa.Column('chain_seq', sa.Integer(), nullable=True))
+        op.add_column(table, sa.Column('prev_hash', sa.String(length=64), nullable=True))
+        op.add_column(table, sa.Column('hash', sa.String(length=64), nullable=True))
+        op.create_index(f'uq_{table}_chain_seq', table, ['chain_seq'], unique=True)
+    op.add_column('users', sa.Column('inactivity_warned_at', sa.DateTime(timezone=True), nullable=True))
 
     _chain_existing_rows()
 
 
 def downgrade():
-    with op.batch_alter_table('proposal_events', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('uq_proposal_events_chain_seq'), type_='unique')
-        batch_op.drop_column('hash')
-        batch_op.drop_column('prev_hash')
-        batch_op.drop_column('chain_seq')
-
-    with op.batch_alter_table('council_decisions', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('uq_council_decisions_chain_seq'), type_='unique')
-        batch_op.drop_column('hash')
-        batch_op.drop_column('prev_hash')
-        batch_op.drop_column('chain_seq')
-
+    op.drop_column('users', 'inactivity_warned_at')
+    for table in ('proposal_events', 'council_decisions'):
+        op.drop_index(f'uq_{table}_chain_seq', table_name=table)
+        op.drop_column(table, 'hash')
+        op.drop_column(table, 'prev_hash')
+        op.drop_column(table, 'chain_seq')
+    op.drop_index('uq_audit_entries_kind_chain_seq', table_name='audit_entries')
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('uq_audit_entries_kind_chain_seq'), type_='unique')
         batch_op.drop_constraint(batch_op.f('ck_audit_entries_kind_known'), type_='check')
         batch_op.drop_column('hash')
         batch_op.drop_column('prev_hash')

@@ -56,6 +56,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     verified_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the retention rule warned that the account will be erased (see accounts/retention.py).
+    inactivity_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     commune: Mapped[Commune | None] = relationship()

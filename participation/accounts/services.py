@@ -226,16 +226,22 @@ def delete_account(user: User, password: str | None, now: datetime) -> None:
     """Erase the person's data; their public contributions stay, signed "former participant"."""
     if user.password_hash and not check_password_hash(user.password_hash, password or ""):
         raise DomainError(_l("Your password is incorrect."), "password")
+    erase_account(user, now)
+
+
+def erase_account(user: User, now: datetime, reason: str = "asked") -> None:
+    """Run every eraser and blank the account (asked by the person, or ``reason``
+    "inactive" from the retention rule); flushed, not committed."""
     personal_data.erase(user)
     forget_person(user.email, user.pseudonym, str(_l("former participant")))
     user.email = user.pseudonym = user.pseudonym_key = user.password_hash = None
     user.email_confirmed_at = user.birth_year = user.locale = user.privacy_accepted_at = None
     user.setup_code_hash = user.setup_code_expires_at = user.last_login_at = None
-    user.verified_at = user.verified_until = None
+    user.verified_at = user.verified_until = user.inactivity_warned_at = None
     user.is_admin = False
     user.session_token = new_session_token()
     user.deleted_at = now
-    audit.record(None, "security.account_deleted", user)
+    audit.record(None, "security.account_deleted", user, reason=reason)
     db.session.flush()
 
 

@@ -6,6 +6,7 @@ are hash-chained (``core/chain.py``), each in its own chain: staff acts are
 kept, security events are purged after ``SECURITY_LOG_RETENTION_DAYS``.
 """
 
+import logging
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from participation.core.chain import ChainedMixin, chained
 from participation.core.models import UTCDateTime, utcnow
 from participation.extensions import db
+
+logger = logging.getLogger(__name__)
 
 # What each action key means, for the admin's page.
 ACTIONS = {
@@ -50,7 +53,7 @@ class AuditEntry(ChainedMixin, db.Model):
     __tablename__ = "audit_entries"
     __table_args__ = (
         sa.CheckConstraint("kind IN ('act', 'security')", name="kind_known"),
-        sa.UniqueConstraint("kind", "chain_seq"),
+        sa.Index("uq_audit_entries_kind_chain_seq", "kind", "chain_seq", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,4 +86,7 @@ def record(actor, action: str, subject=None, **details) -> AuditEntry:
     )
     db.session.add(entry)
     db.session.flush()
+    # Ids and the action only: the details stay in the database, where admins read them.
+    logger.info("audit %s: actor %s, subject %s (entry %s)", action,
+                entry.actor_id, entry.subject_id, entry.id)
     return entry

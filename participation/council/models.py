@@ -324,7 +324,7 @@ class Decision(ChainedMixin, TimestampMixin, db.Model):
         sa.CheckConstraint("votes_for >= 0 AND votes_against >= 0 AND votes_abstaining >= 0",
                            name="votes_not_negative"),
         sa.Index("ix_council_decisions_published", "published_at"),
-        sa.UniqueConstraint("chain_seq"),
+        sa.Index("uq_council_decisions_chain_seq", "chain_seq", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -133,7 +133,7 @@ class ProposalEvent(ChainedMixin, db.Model):
     """
 
     __tablename__ = "proposal_events"
-    __table_args__ = (sa.UniqueConstraint("chain_seq"),)
+    __table_args__ = (sa.Index("uq_proposal_events_chain_seq", "chain_seq", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(
