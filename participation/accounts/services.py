@@ -276,10 +276,21 @@ def _export_verifications(user: User) -> list:
 @personal_data.exporter("actions_taken_for_me")
 def _export_audit(user: User) -> list:
     rows = db.session.scalars(sa.select(audit.AuditEntry)
-                              .where(audit.AuditEntry.subject_id == user.id)
+                              .where(audit.AuditEntry.subject_id == user.id,
+                                     audit.AuditEntry.kind == "act")
                               .order_by(audit.AuditEntry.created_at))
     return [{"when": _iso(e.created_at), "what": e.action,
              "by": e.actor.display_name if e.actor else None} for e in rows]
+
+
+@personal_data.exporter("security_log")
+def _export_security_log(user: User) -> list:
+    """Logins, failed logins, password changes of the account (kept a year)."""
+    rows = db.session.scalars(sa.select(audit.AuditEntry)
+                              .where(audit.AuditEntry.subject_id == user.id,
+                                     audit.AuditEntry.kind == "security")
+                              .order_by(audit.AuditEntry.created_at))
+    return [{"when": _iso(e.created_at), "what": e.action} for e in rows]
 
 
 @personal_data.eraser
