@@ -43,7 +43,11 @@ ACTIONS = {
     "security.password_reset": _l("chose a new password through a reset link"),
     "security.account_deleted": _l("deleted their account"),
 }
-SECURITY_ACTIONS = frozenset(a for a in ACTIONS if a.startswith("security."))
+# Security events: purged after SECURITY_LOG_RETENTION_DAYS, in a chain of their own. The
+# two-step verification events (from the staff-accounts work) are security events too.
+SECURITY_ACTIONS = frozenset(a for a in ACTIONS if a.startswith("security.")) | {
+    "account.two_factor_enabled", "account.two_factor_disabled", "account.two_factor_reset",
+    "account.recovery_codes_regenerated", "account.recovery_code_used"}
 AUDIT_FIELDS = ("created_at", "actor_id", "subject_id", "action", "kind", "details")
 
 
