@@ -5,6 +5,7 @@ import time
 import click
 import sqlalchemy as sa
 from flask import Flask
+from flask.cli import with_appcontext
 
 from participation.core.models import utcnow
 from participation.extensions import db
@@ -17,6 +18,10 @@ def register(app: Flask) -> None:
     app.cli.add_command(proposals)
     app.cli.add_command(notifications)
     app.cli.add_command(consultations)
+    app.cli.add_command(audit)
+    app.cli.add_command(accounts)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.group(help="Demonstration data.")
@@ -156,3 +161,92 @@ def consultations_notify():
     counts = send_notices(utcnow())
     db.session.commit()
     click.echo(f"opening notices {counts['opened']}, reminders {counts['reminded']}")
+
+
+@click.group(help="The audit, moderation and decision logs.")
+def audit():
+    pass
+
+
+@audit.command("verify", help="Recompute the hash chains; name the first altered entry "
+                              "(exit code 1 when one does not match).")
+@with_appcontext
+def audit_verify():
+    from participation.core.chain import verify_all
+
+    broken = 0
+    for report in verify_all():
+        if report.intact:
+            click.echo(f"{report.chain}: {report.entries} entries, intact ({report.label})")
+        else:
+            broken += 1
+            click.echo(f"{report.chain}: ALTERED after {report.entries} good entries: "
+                       f"{report.problem}", err=True)
+    if broken:
+        raise SystemExit(1)
+
+
+@audit.command("purge-security", help="Delete security events older than "
+                                      "SECURITY_LOG_RETENTION_DAYS (run it daily).")
+@with_appcontext
+def audit_purge_security():
+    from participation.accounts.retention import purge_security_log
+
+    count = purge_security_log(utcnow())
+    db.session.commit()
+    click.echo(f"{count} security event(s) older than the retention period deleted")
+
+
+@click.group(help="Accounts: retention.")
+def accounts():
+    pass
+
+
+@accounts.command("purge-inactive", help="Warn accounts unused for nearly "
+                                          "ACCOUNT_RETENTION_DAYS, erase those whose time is "
+                                          "up (run it daily).")
+@with_appcontext
+def accounts_purge_inactive():
+    from participation.accounts import retention
+
+    now = utcnow()
+    warned = retention.warn_inactive(now)
+    db.session.commit()
+    erased = 0
+    for user_id in retention.inactive_to_erase(now):
+        # One transaction per account: an error on one leaves the others done.
+        if retention.erase_inactive(user_id, now):
+            erased += 1
+        db.session.commit()
+    click.echo(f"warned {warned}, erased {erased}")
+    for admin in retention.inactive_admins(now):
+        click.echo(f"administrator {admin.email} has not logged in for the whole retention "
+                   f"period: not erased automatically", err=True)
+
+
+@click.command("backup", help="Write a consistent copy of the database to FILE (SQLite "
+                              "online backup, or pg_dump custom format on PostgreSQL).")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(file):
+    from participation.core.backup import BackupError, backup
+
+    try:
+        kind = backup(file)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backup written to {file} ({kind}).")
+
+
+@click.command("restore", help="Bring back the database saved in FILE by 'flask backup'.")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@with_appcontext
+def restore_command(file, force):
+    from participation.core.backup import BackupError, restore
+
+    try:
+        restore(file, force=force)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Database restored from {file}.")

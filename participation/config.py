@@ -23,7 +23,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'participation.sqlite3'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: an error logged with its SQL never shows the values (password hashes,
+    # the content of a ballot, tokens).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
@@ -79,6 +81,12 @@ class Config:
     # Delivered right after the request that queued them (handy with make run).
     MAIL_DELIVER_AFTER_REQUEST = _env_bool("MAIL_DELIVER_AFTER_REQUEST")
     OUTBOX_MAX_ATTEMPTS = 12
+
+    # Retention: accounts without a login for this long are erased, after a warning by
+    # email this many days before; security events of the audit log are kept this long.
+    ACCOUNT_RETENTION_DAYS = int(os.environ.get("ACCOUNT_RETENTION_DAYS", "730"))
+    ACCOUNT_RETENTION_WARNING_DAYS = int(os.environ.get("ACCOUNT_RETENTION_WARNING_DAYS", "30"))
+    SECURITY_LOG_RETENTION_DAYS = int(os.environ.get("SECURITY_LOG_RETENTION_DAYS", "365"))
 
     # Where links in emails point (the site's public address).
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")

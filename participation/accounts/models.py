@@ -56,6 +56,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     verified_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the retention rule warned that the account will be erased (see accounts/retention.py).
+    inactivity_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Two-factor authentication (accounts/security.py): the TOTP secret, encrypted with a
     # key derived from SECRET_KEY; set but not yet enabled while the person sets it up.

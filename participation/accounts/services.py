@@ -25,7 +25,7 @@ from participation.accounts.tokens import fingerprint, make_token, read_token
 from participation.core import audit, personal_data
 from participation.core.errors import DomainError
 from participation.core.http import external_url
-from participation.core.mail import OutboxMessage, queue_email
+from participation.core.mail import forget_person, queue_email
 from participation.core.text import clean_line, fold
 from participation.extensions import db
 from participation.territory.models import Centre, Commune, Organisation
@@ -139,12 +139,14 @@ def authenticate(identifier: str, password: str, now: datetime) -> User:
         check_password_hash(_DUMMY_HASH, password)
         raise DomainError(_l("Wrong email, pseudonym or password."))
     if not check_password_hash(user.password_hash, password):
+        audit.record(None, "security.login_failed", user)
         raise DomainError(_l("Wrong email, pseudonym or password."))
     if user.email and user.email_confirmed_at is None:
         _queue_confirmation(user, user.email)
         raise DomainError(_l("Please confirm your email first: we have just sent you a new "
                              "link. Check your spam folder too."))
     user.last_login_at = now
+    audit.record(user, "security.login", user)
     return user
 
 
@@ -175,6 +177,7 @@ def reset_password(token: str, password: str, now: datetime) -> User:
     user = user_for_reset(token)
     _check_password(password, user.email, user.pseudonym)
     _set_password(user, password)
+    audit.record(user, "security.password_reset", user)
     # Receiving the link proves the address.
     user.email_confirmed_at = user.email_confirmed_at or now
     return user
@@ -185,6 +188,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise DomainError(_l("Your current password is incorrect."), "current_password")
     _check_password(new, user.email, user.pseudonym)
     _set_password(user, new)
+    audit.record(user, "security.password_changed", user)
 
 
 def request_email_change(user: User, new_email: str, password: str) -> None:
@@ -223,20 +227,24 @@ def delete_account(user: User, password: str | None, now: datetime) -> None:
     """Erase the person's data; their public contributions stay, signed "former participant"."""
     if user.password_hash and not check_password_hash(user.password_hash, password or ""):
         raise DomainError(_l("Your password is incorrect."), "password")
-    email = user.email
+    erase_account(user, now)
+
+
+def erase_account(user: User, now: datetime, reason: str = "asked") -> None:
+    """Run every eraser and blank the account (asked by the person, or ``reason``
+    "inactive" from the retention rule); flushed, not committed."""
     personal_data.erase(user)
-    if email:
-        db.session.execute(sa.delete(OutboxMessage).where(
-            OutboxMessage.recipient == email, OutboxMessage.status != "sent"))
+    forget_person(user.email, user.pseudonym, str(_l("former participant")))
     user.email = user.pseudonym = user.pseudonym_key = user.password_hash = None
     user.email_confirmed_at = user.birth_year = user.locale = user.privacy_accepted_at = None
     user.setup_code_hash = user.setup_code_expires_at = user.last_login_at = None
-    user.verified_at = user.verified_until = None
+    user.verified_at = user.verified_until = user.inactivity_warned_at = None
     user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     user.is_admin = False
     user.session_token = new_session_token()
     user.deleted_at = now
+    audit.record(None, "security.account_deleted", user, reason=reason)
     db.session.flush()
 
 
@@ -273,10 +281,21 @@ def _export_verifications(user: User) -> list:
 @personal_data.exporter("actions_taken_for_me")
 def _export_audit(user: User) -> list:
     rows = db.session.scalars(sa.select(audit.AuditEntry)
-                              .where(audit.AuditEntry.subject_id == user.id)
+                              .where(audit.AuditEntry.subject_id == user.id,
+                                     audit.AuditEntry.kind == "act")
                               .order_by(audit.AuditEntry.created_at))
     return [{"when": _iso(e.created_at), "what": e.action,
              "by": e.actor.display_name if e.actor else None} for e in rows]
+
+
+@personal_data.exporter("security_log")
+def _export_security_log(user: User) -> list:
+    """Logins, failed logins, password changes of the account (kept a year)."""
+    rows = db.session.scalars(sa.select(audit.AuditEntry)
+                              .where(audit.AuditEntry.subject_id == user.id,
+                                     audit.AuditEntry.kind == "security")
+                              .order_by(audit.AuditEntry.created_at))
+    return [{"when": _iso(e.created_at), "what": e.action} for e in rows]
 
 
 @personal_data.eraser

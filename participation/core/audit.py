@@ -1,16 +1,23 @@
-"""The audit log: every act a staff member or admin does for someone else.
+"""The audit log: every act a staff member or admin does for someone else, and the
+security events of accounts (logins, failed logins, password changes…).
 
-Written in the same transaction as the act itself; admins read it.
+Written in the same transaction as the act itself; admins read it. Both kinds
+are hash-chained (``core/chain.py``), each in its own chain: staff acts are
+kept, security events are purged after ``SECURITY_LOG_RETENTION_DAYS``.
 """
 
+import logging
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from participation.core.chain import ChainedMixin, chained
 from participation.core.models import UTCDateTime, utcnow
 from participation.extensions import db
+
+logger = logging.getLogger(__name__)
 
 # What each action key means, for the admin's page.
 ACTIONS = {
@@ -34,17 +41,36 @@ ACTIONS = {
     "council.representative_named": _l("recorded a representative in the Conseil"),
     "council.designation_recorded": _l("recorded a designation to run the Conseil"),
     "council.mandate_ended": _l("ended a Conseil mandate"),
+    # Security events (kind "security"): kept at most a year.
+    "security.login": _l("logged in"),
+    "security.login_failed": _l("failed to log in (wrong password)"),
+    "security.password_changed": _l("changed their password"),
+    "security.password_reset": _l("chose a new password through a reset link"),
+    "security.account_deleted": _l("deleted their account"),
 }
+# Security events: purged after SECURITY_LOG_RETENTION_DAYS, in a chain of their own. The
+# two-step verification events (from the staff-accounts work) are security events too.
+SECURITY_ACTIONS = frozenset(a for a in ACTIONS if a.startswith("security.")) | {
+    "account.two_factor_enabled", "account.two_factor_disabled", "account.two_factor_reset",
+    "account.recovery_codes_regenerated", "account.recovery_code_used"}
+AUDIT_FIELDS = ("created_at", "actor_id", "subject_id", "action", "kind", "details")
 
 
-class AuditEntry(db.Model):
+@chained("audit", AUDIT_FIELDS, "audit log (staff acts)", "kind", "act")
+@chained("security", AUDIT_FIELDS, "security log", "kind", "security")
+class AuditEntry(ChainedMixin, db.Model):
     __tablename__ = "audit_entries"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('act', 'security')", name="kind_known"),
+        sa.Index("uq_audit_entries_kind_chain_seq", "kind", "chain_seq", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     subject_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(sa.String(60))
+    kind: Mapped[str] = mapped_column(sa.String(10), default="act", server_default="act")
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
     actor = relationship("User", foreign_keys=[actor_id])
@@ -63,8 +89,13 @@ def record(actor, action: str, subject=None, **details) -> AuditEntry:
         actor_id=actor.id if actor is not None else None,
         subject_id=subject.id if subject is not None else None,
         action=action,
+        kind="security" if action in SECURITY_ACTIONS else "act",
         details=details,
+        created_at=utcnow(),
     )
     db.session.add(entry)
     db.session.flush()
+    # Ids and the action only: the details stay in the database, where admins read them.
+    logger.info("audit %s: actor %s, subject %s (entry %s)", action,
+                entry.actor_id, entry.subject_id, entry.id)
     return entry

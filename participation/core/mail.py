@@ -184,3 +184,26 @@ def retry_failed() -> int:
         .values(status=PENDING, attempts=0, next_attempt_at=utcnow())
     )
     return result.rowcount
+
+
+def forget_person(email: str | None, pseudonym: str | None, stand_in: str) -> None:
+    """Erase a deleted account from the outbox: every message to its address goes (sent or
+    not), every message not yet sent that names it goes (it is about someone who left),
+    and messages already sent to others that name it keep their record with the name
+    replaced by ``stand_in``. Flushed, not committed."""
+    import re
+
+    if email:
+        db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient == email))
+    needles = [n for n in (email, pseudonym) if n]
+    if not needles:
+        return
+    columns = (OutboxMessage.subject, OutboxMessage.body_text)
+    mentions = sa.or_(*(column.contains(needle, autoescape=True)
+                        for column in columns for needle in needles))
+    db.session.execute(sa.delete(OutboxMessage).where(mentions, OutboxMessage.status != SENT))
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in needles))
+    for message in db.session.scalars(sa.select(OutboxMessage).where(mentions)):
+        message.subject = pattern.sub(stand_in, message.subject)[:200]
+        message.body_text = pattern.sub(stand_in, message.body_text)
+    db.session.flush()

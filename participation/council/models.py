@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.accounts.models import User
+from participation.core.chain import ChainedMixin, chained
 from participation.core.models import TimestampMixin, UTCDateTime, utcnow
 from participation.extensions import db
 from participation.territory.models import Organisation
@@ -299,7 +300,11 @@ class Attendance(TimestampMixin, db.Model):
         return str(ANSWERS[self.answer]) if self.answer else ""
 
 
-class Decision(TimestampMixin, db.Model):
+@chained("decisions", ("body_id", "meeting_id", "year", "number", "title", "text", "votes_for",
+                       "votes_against", "votes_abstaining", "action_sheet_id",
+                       "validates_action_sheet_id", "recorded_by_id", "created_at"),
+         "register of decisions")
+class Decision(ChainedMixin, TimestampMixin, db.Model):
     """A decision taken in a meeting, numbered per body and year (``2027-004``).
 
     ``published_at`` makes it part of the public register. Rule 6: a decision
@@ -319,6 +324,7 @@ class Decision(TimestampMixin, db.Model):
         sa.CheckConstraint("votes_for >= 0 AND votes_against >= 0 AND votes_abstaining >= 0",
                            name="votes_not_negative"),
         sa.Index("ix_council_decisions_published", "published_at"),
+        sa.Index("uq_council_decisions_chain_seq", "chain_seq", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

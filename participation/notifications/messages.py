@@ -49,6 +49,9 @@ def render(notification) -> str:
         from participation.proposals.models import STATUS_LABELS
 
         params["status"] = str(STATUS_LABELS.get(params["status_key"], params["status_key"]))
+    if "name" in params and not params["name"]:
+        # The person named deleted their account since (see notifications.services).
+        params["name"] = str(_l("former participant"))
     try:
         return str(template) % params
     except (KeyError, TypeError, ValueError):

@@ -4,6 +4,7 @@
 the number of recipients, in the caller's transaction.
 """
 
+import json
 from collections import defaultdict
 from datetime import datetime
 
@@ -132,3 +133,15 @@ def _erase(user) -> None:
     db.session.execute(sa.delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(sa.delete(NotificationPreference)
                        .where(NotificationPreference.user_id == user.id))
+    # Other people's notifications name them ("X commented on your proposal"): the name
+    # goes, the notification stays and reads "former participant commented…".
+    if not user.pseudonym:
+        return
+    forms = {user.pseudonym, json.dumps(user.pseudonym)[1:-1]}  # as stored, or JSON-escaped
+    as_text = sa.cast(Notification.params, sa.Text)
+    for notification in db.session.scalars(sa.select(Notification).where(
+            sa.or_(*(as_text.contains(form, autoescape=True) for form in forms)))):
+        params = dict(notification.params or {})
+        if params.get("name") == user.pseudonym:
+            params["name"] = None
+            notification.params = params

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.accounts.models import User
+from participation.core.chain import ChainedMixin, chained
 from participation.core.models import TimestampMixin, UTCDateTime, utcnow
 from participation.extensions import db
 from participation.territory.models import Centre, Commune
@@ -122,7 +123,9 @@ class Proposal(TimestampMixin, db.Model):
         return self.status in PUBLIC_STATUSES
 
 
-class ProposalEvent(db.Model):
+@chained("moderation", ("proposal_id", "actor_id", "kind", "status", "message", "public",
+                        "created_at"), "moderation log (proposal histories)")
+class ProposalEvent(ChainedMixin, db.Model):
     """One step in a proposal's history: who did what, when, and why.
 
     Public events make the timeline everyone reads; the others (moderation
@@ -130,6 +133,7 @@ class ProposalEvent(db.Model):
     """
 
     __tablename__ = "proposal_events"
+    __table_args__ = (sa.Index("uq_proposal_events_chain_seq", "chain_seq", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from participation.accounts.models import Role, User
-from participation.core import audit, personal_data
+from participation.core import audit, chain, personal_data
 from participation.core.errors import DomainError
 from participation.core.http import path_for
 from participation.core.text import clean_line, fold
@@ -504,7 +504,13 @@ def _erase_drafts(user: User) -> None:
         Proposal.status.in_(("draft", "changes_requested", "submitted", "rejected")))).all()
     for proposal in drafts:
         delete_image(proposal.photo, proposal.photo_thumb)
+        # Their history leaves the moderation log, with a tombstone per entry so the
+        # hash chain still verifies.
+        chain.erase_entries(ProposalEvent, ProposalEvent.proposal_id == proposal.id)
         db.session.delete(proposal)
+    # Their reports stay for the moderation record, without the words they typed.
+    db.session.execute(sa.update(Report).where(Report.reporter_id == user.id)
+                       .values(details=None))
 
 
 def save_theme(admin: User, theme: Theme | None, *, name_fr: str, name_en: str,

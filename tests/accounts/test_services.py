@@ -185,6 +185,13 @@ def test_export_holds_everything_about_the_person(session, verified):
     assert data["actions_taken_for_me"][0]["what"] == "account.residence_verified"
 
 
+def test_export_holds_the_security_log_apart(session, inhabitant, now):
+    services.authenticate(inhabitant.email, PASSWORD, now)
+    data = personal_data.export(inhabitant)
+    assert [e["what"] for e in data["security_log"]] == ["security.login"]
+    assert data["actions_taken_for_me"] == []
+
+
 def test_delete_account_erases_personal_data_in_place(session, now, outbox, animator):
     user = animator
     services.request_password_reset(user.email)
