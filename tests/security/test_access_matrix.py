@@ -244,7 +244,7 @@ EXPECTED = {
 }
 
 
-def routes(app, world):
+def routes(app, world, ghost=False):
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         args = {**DEFAULT_ARGS, **ARGS.get(rule.endpoint, {})}
         values = dict(rule.defaults or {})
@@ -253,8 +253,9 @@ def routes(app, world):
                 values[name] = FIXED[name]
             else:
                 key = args[name]
-                values[name] = (world.ids[key] if isinstance(key, str)
-                                else 999_999 if key is None else key)
+                values[name] = (999_999 if ghost or key is None
+                                else world.ids[key] if isinstance(key, str)
+                                else key)
         path = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule, method, path
@@ -354,3 +355,29 @@ def _which_refusal_wrote(client, calls):
         if fingerprint() != before:
             culprits.append(f"{method} {path}")
     return f"refused, yet the database changed: {culprits or 'not reproduced one by one'}"
+
+
+def test_ids_that_do_not_exist_answer_404(app, client, login, world):
+    """Ids guessed past the last ones: 404 for the most powerful account, never a 500."""
+    login(world.people["admin"])
+    for rule, method, path in routes(app, world, ghost=True):
+        ids = set(rule.arguments) - set(rule.defaults or {})
+        if not ids & set(DEFAULT_ARGS) or rule.endpoint == "accounts.logout":
+            continue
+        response = client.open(path, method=method, data={})
+        assert response.status_code == 404, (method, path, response.status_code)
+
+
+def test_a_centre_moderates_only_what_it_follows(client, login, world):
+    login(world.people["other_animator"])
+    assert "En attente de modération" not in client.get("/moderation").text
+    login(world.people["animator"])
+    assert "En attente de modération" in client.get("/moderation").text
+
+
+def test_the_data_export_holds_only_its_owner(client, login, world):
+    login(world.people["inhabitant"])
+    export = client.get("/compte/mes-donnees.json").text
+    assert "nouvelle@example.org" in export
+    for foreign in ("amina@example.org", "Mon commentaire.", "Un brouillon privé"):
+        assert foreign not in export
