@@ -94,6 +94,8 @@ def register(*, pseudonym: str, email: str, password: str, commune: Commune | No
     _check_password(password, email, pseudonym)
     existing = db.session.scalar(sa.select(User).where(User.email == email))
     if existing is not None:
+        # Hashed all the same, so that the answer takes as long as for a new account.
+        generate_password_hash(password)
         queue_email(email, "account_exists", existing.locale or locale, user=existing,
                     login_url=external_url("accounts.login"),
                     reset_url=external_url("accounts.forgot_password"))

@@ -5,7 +5,6 @@ so a new page cannot be forgotten.
 """
 
 import hashlib
-import os
 
 import pytest
 import sqlalchemy as sa
@@ -318,7 +317,7 @@ def test_access_matrix(app, client, login, world, role):
     refused = [call for call in calls if not call[3]]
     problems = []
     before = fingerprint()
-    for rule, method, path, allowed in calls:
+    for _rule, method, path, allowed in calls:
         if allowed and refused:  # the first allowed call: the refused ones are done
             refused = None
             if fingerprint() != before:
