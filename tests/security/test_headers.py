@@ -56,7 +56,7 @@ def test_every_page_carries_the_security_headers(app, client, login, world, role
     if world.people[role] is not None:
         login(world.people[role])
     problems = []
-    for rule, method, path in routes(app, world):
+    for _key, rule, method, path in routes(app, world):
         if method != "GET":
             continue
         response = client.get(path)

@@ -35,6 +35,7 @@ def build_world() -> World:
     """Demo data plus what the matrix needs; committed (the test's transaction rolls it
     all back)."""
     from participation.consultations.models import Consultation
+    from participation.council import services as council
     from participation.council.models import AgendaItem, Decision, Mandate, Meeting
     from participation.demo import load_demo
     from participation.notifications.models import Notification
@@ -114,6 +115,13 @@ def build_world() -> World:
         project, starts_at=project.starts_at, ends_at=project.starts_at + timedelta(hours=2),
         place="Matisse").id
     ids["offer"] = projects.offer_help(project, stranger, "time", "Le samedi.", now).id
+    ids["draft_project"] = db.session.scalar(sa.select(SharedProject.id).where(
+        SharedProject.title == "Jardin partagé du quartier Matisse"))
+    ids["draft_decision"] = council.record_decision(
+        db.session.get(Meeting, ids["members_meeting"]), cast["admin"], title="Projet",
+        text="Pas encore publiée.", now=now).id
+    ids["submitted_sheet"] = factories.action_sheet(cast["animateur"], status="submitted",
+                                                    title="Soumise").id
     # A draft fiche action written by Matisse's animator.
     sheet = factories.action_sheet(cast["animateur"], status="draft", title="Brouillon")
     ids["sheet"] = sheet.id
