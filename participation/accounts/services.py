@@ -325,6 +325,7 @@ def redeem_setup_code(pseudonym: str, code: str, password: str, now: datetime) -
     wrong = DomainError(_l("This pseudonym and code do not match, or the code has expired. "
                            "Ask the animators of your centre for a new one."))
     if user is None or not user.setup_code_hash:
+        check_password_hash(_DUMMY_HASH, _normalise_code(code))  # the same time either way
         raise wrong
     if not check_password_hash(user.setup_code_hash, _normalise_code(code)):
         raise wrong

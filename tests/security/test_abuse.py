@@ -153,3 +153,19 @@ def test_password_reset_answers_the_same_for_an_unknown_email(client, inhabitant
     assert known.status_code == unknown.status_code == 200
     assert known.text.replace(inhabitant.email, "") == unknown.text.replace(
         "personne@example.org", "")
+
+
+def test_a_setup_code_spends_one_hash_whether_the_pseudonym_has_one_or_not(
+        client, hashing, inhabitant, animator, matisse):
+    assisted, _code = accounts.create_assisted_account(
+        animator, pseudonym="Avec Code", commune=None, birth_year=None, centre=matisse,
+        now=utcnow())
+    db.session.commit()
+    answers = []
+    for pseudonym in ("Avec Code", inhabitant.pseudonym, "Personne De Ce Nom"):
+        hashing["checked"] = 0
+        response = client.post("/code", data={"pseudonym": pseudonym, "code": "AAAA-BBBB-CCCC",
+                                               "password": "une phrase assez longue"})
+        assert hashing["checked"] == 1, pseudonym
+        answers.append((response.status_code, _page_message(response)))
+    assert len(set(answers)) == 1 and answers[0][1]
