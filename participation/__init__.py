@@ -4,7 +4,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, has_request_context, session
+from flask import Flask, g, has_request_context, session
 from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_login import current_user
 from sqlalchemy import event
@@ -216,8 +216,9 @@ def _configure_responses(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-        if current_user and current_user.is_authenticated:
-            # Pages for a logged-in person must not stay in a shared computer's cache.
+        if (current_user and current_user.is_authenticated) or g.get("private_page"):
+            # Pages for a logged-in person (or showing a secret link, an address or what
+            # was typed) must not stay in a shared computer's cache.
             response.headers.setdefault("Cache-Control", "private, no-store")
         return response
 

@@ -95,6 +95,8 @@ def register(*, pseudonym: str, email: str, password: str, commune: Commune | No
     _check_password(password, email, pseudonym)
     existing = db.session.scalar(sa.select(User).where(User.email == email))
     if existing is not None:
+        # Hashed all the same, so that the answer takes as long as for a new account.
+        generate_password_hash(password)
         queue_email(email, "account_exists", existing.locale or locale, user=existing,
                     login_url=external_url("accounts.login"),
                     reset_url=external_url("accounts.forgot_password"))
@@ -347,6 +349,7 @@ def redeem_setup_code(pseudonym: str, code: str, password: str, now: datetime) -
     wrong = DomainError(_l("This pseudonym and code do not match, or the code has expired. "
                            "Ask the animators of your centre for a new one."))
     if user is None or not user.setup_code_hash:
+        check_password_hash(_DUMMY_HASH, _normalise_code(code))  # the same time either way
         raise wrong
     if not check_password_hash(user.setup_code_hash, _normalise_code(code)):
         raise wrong

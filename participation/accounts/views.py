@@ -47,7 +47,7 @@ from participation.accounts.sessions import (
 from participation.core import personal_data
 from participation.core.errors import DomainError
 from participation.core.forms import OTHER_COMMUNE, fill_communes
-from participation.core.http import commit_or_explain, form_error, safe_next
+from participation.core.http import commit_or_explain, form_error, private_page, safe_next
 from participation.core.models import utcnow
 from participation.core.permissions import require
 from participation.core.text import fold
@@ -127,11 +127,13 @@ def register():
 
 @bp.route("/inscription/verifiez-vos-emails")
 def check_email():
+    private_page()
     return render_template("accounts/check_email.html", email=request.args.get("email", "")[:254])
 
 
 @bp.route("/confirmer/<token>")
 def confirm_email(token):
+    private_page()
     try:
         user = services.confirm_email(token, utcnow())
     except DomainError as error:
@@ -199,6 +201,7 @@ def forgot_password():
 @bp.route("/mot-de-passe/<token>", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def reset_password(token):
+    private_page()
     try:
         user = services.user_for_reset(token)
     except DomainError as error:

@@ -40,12 +40,13 @@ from participation.consultations.models import (
 from participation.core.errors import DomainError
 from participation.core.forms import to_paris, to_utc
 from participation.core.http import commit_or_explain, form_error, page_number
+from participation.core.limits import person_or_address
 from participation.core.models import utcnow
 from participation.core.pdf import document, pdf_available
 from participation.core.permissions import require
 from participation.council.models import COUNCIL
 from participation.council.services import get_body
-from participation.extensions import db
+from participation.extensions import db, limiter
 from participation.territory.models import Commune, Organisation
 from participation.territory.queries import list_centres, list_communes
 
@@ -333,6 +334,7 @@ def _vote_refusal(consultation, now):
 
 @bp.route("/<int:consultation_id>/voter", methods=["GET", "POST"])
 @login_required
+@limiter.limit("30 per hour", methods=["POST"], key_func=person_or_address)
 def vote(consultation_id):
     consultation = _load(consultation_id)
     require("consultations.vote", consultation)
@@ -361,6 +363,7 @@ def vote(consultation_id):
 
 @bp.route("/<int:consultation_id>/voter/confirmer", methods=["POST"])
 @login_required
+@limiter.limit("30 per hour", key_func=person_or_address)
 def confirm(consultation_id):
     consultation = _load(consultation_id)
     require("consultations.vote", consultation)

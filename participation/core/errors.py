@@ -51,6 +51,9 @@ def _render(status: int):
 def register_error_handlers(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        from participation.core.http import private_page
+
+        private_page()
         # The form's content is shown back so nothing typed is lost.
         kept = {k: v for k, v in request.form.items(multi=False)
                 if k != "csrf_token" and "password" not in k and "code" not in k}

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, request
+from flask import current_app, flash, g, request
 
 
 def safe_next(default: str = "/") -> str:
@@ -36,6 +36,12 @@ def commit_or_explain(action, form=None) -> bool:
         return False
     db.session.commit()
     return True
+
+
+def private_page() -> None:
+    """Keep this response out of every cache, even for a visitor who is not logged in: it
+    shows a secret link, an email address or what someone typed."""
+    g.private_page = True
 
 
 def page_number() -> int:

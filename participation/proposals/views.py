@@ -18,6 +18,7 @@ from participation.actions.queries import sheets_of_proposal
 from participation.core.errors import DomainError
 from participation.core.forms import OTHER_COMMUNE, fill_communes
 from participation.core.http import commit_or_explain, form_error, page_number
+from participation.core.limits import person_or_address
 from participation.core.models import utcnow
 from participation.core.permissions import has_perm, require
 from participation.core.uploads import store_image, upload_dir
@@ -157,6 +158,7 @@ def _data_from(form: ProposalForm) -> services.ProposalData:
 
 @bp.route("/propositions/nouvelle", methods=["GET", "POST"])
 @login_required
+@limiter.limit("10 per hour", methods=["POST"], key_func=person_or_address)
 def new():
     require("proposals.create")
     return _write(author=current_user._get_current_object())
@@ -164,6 +166,7 @@ def new():
 
 @bp.route("/accueil/habitant/<int:user_id>/proposition", methods=["GET", "POST"])
 @login_required
+@limiter.limit("60 per hour", methods=["POST"], key_func=person_or_address)
 def new_for(user_id):
     """Staff type in the idea of someone at the front desk; it belongs to that person."""
     person = db.get_or_404(User, user_id)
@@ -292,7 +295,7 @@ def withdraw(proposal_id):
 
 @bp.route("/propositions/<int:proposal_id>/soutien", methods=["POST"])
 @login_required
-@limiter.limit("60 per minute")
+@limiter.limit("60 per minute", key_func=person_or_address)
 def support(proposal_id):
     proposal = _load(proposal_id)
     require("proposals.support", proposal)
@@ -328,7 +331,7 @@ def answer(proposal_id):
 
 @bp.route("/propositions/<int:proposal_id>/commentaires", methods=["POST"])
 @login_required
-@limiter.limit("20 per minute")
+@limiter.limit("20 per minute", key_func=person_or_address)
 def comment(proposal_id):
     proposal = _load(proposal_id)
     require("proposals.comment", proposal)
@@ -370,6 +373,7 @@ def _load_comment(proposal_id, comment_id):
     methods=["GET", "POST"],
 )
 @login_required
+@limiter.limit("20 per minute", methods=["POST"], key_func=person_or_address)
 def edit_comment(proposal_id, comment_id):
     proposal, found = _load_comment(proposal_id, comment_id)
     require("proposals.edit_comment", found)
@@ -400,7 +404,7 @@ def delete_comment(proposal_id, comment_id):
 
 @bp.route("/propositions/<int:proposal_id>/signaler", methods=["GET", "POST"])
 @login_required
-@limiter.limit("30 per hour", methods=["POST"])
+@limiter.limit("30 per hour", methods=["POST"], key_func=person_or_address)
 def report(proposal_id):
     proposal = _load(proposal_id)
     require("proposals.report")
