@@ -79,6 +79,10 @@ class Proposal(TimestampMixin, db.Model):
             name="status_known"),
         sa.CheckConstraint("support_count >= 0 AND comment_count >= 0", name="counts_positive"),
         sa.Index("ix_proposals_public_list", "status", "published_at"),
+        # Every filter and sort of the public list: pages are sorted and counted in the
+        # index alone (see queries.paginate_public).
+        sa.Index("ix_proposals_list", "status", "theme_id", "commune_id", "centre_id",
+                 "published_at", "support_count", "comment_count"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
