@@ -166,10 +166,13 @@ def fetch(port: int, path: str, headers: dict | None = None, method: str = "GET"
 
 def signed_session(app, user=None) -> tuple[str, str]:
     """A session cookie as the site signs it (logged in as ``user``) and its CSRF token."""
-    from flask import session
+    from flask import g, session
     from flask_wtf.csrf import generate_csrf
 
     with app.test_request_context("/"):
+        # Flask-WTF keeps the token in ``g``, which outlives this request when an app
+        # context was already pushed: each voter needs their own.
+        g.pop("csrf_token", None)
         if user is not None:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
@@ -386,6 +389,7 @@ def cast_ballots(app, duration: int, threads: int = 32) -> dict:
     results: list[list] = [[] for _ in range(threads)]
     stop_at = time.monotonic() + duration
     start = threading.Barrier(threads + 1)
+    refusals: list[str] = []
 
     def vote(index: int, mine) -> None:
         start.wait()
@@ -396,8 +400,9 @@ def cast_ballots(app, duration: int, threads: int = 32) -> dict:
             status, _headers, page = fetch(APP_PORT, path, {
                 "Cookie": f"session={cookie}",
                 "Content-Type": "application/x-www-form-urlencoded"}, "POST", body)
-            results[index].append((person_id, status, time.perf_counter() - began,
-                                   b"receipt" in page or b"recu" in page or status == 200))
+            results[index].append((person_id, status, time.perf_counter() - began))
+            if status != 200 and not refusals:
+                refusals.append(page.decode("utf-8", "replace"))
 
     workers = [threading.Thread(target=vote, args=(i, chunk)) for i, chunk in enumerate(chunks)]
     for worker in workers:
@@ -422,7 +427,13 @@ def cast_ballots(app, duration: int, threads: int = 32) -> dict:
         worker.join()
     after = count_votes(app, consultation_id, [r[0] for r in done])
     latencies = sorted(r[2] * 1000 for r in done)
-    return {
+    statuses: dict[int, int] = {}
+    for r in done:
+        statuses[r[1]] = statuses.get(r[1], 0) + 1
+    if refusals:
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", refusals[0]))
+        print(f"first refusal: {text[:600]}")
+    return {"statuses": statuses,
         "voters": threads, "posted": len(done), "accepted": len(accepted),
         "refused": len(done) - len(accepted), "elapsed": elapsed,
         "per_second": len(accepted) / elapsed if elapsed else 0.0,
@@ -449,6 +460,8 @@ def main() -> None:
     parser.add_argument("--factor", type=float, default=1.0, help="size of the data set")
     parser.add_argument("--reload", action="store_true", help="make the data set again")
     parser.add_argument("--no-ballots", action="store_true")
+    parser.add_argument("--ballots", action="store_true", help="cast ballots on SQLite too")
+    parser.add_argument("--only", help="measure only the pages whose name contains this")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed (apt-get install wrk)")
@@ -463,6 +476,8 @@ def main() -> None:
     app = create_app()
     app.config["RATELIMIT_ENABLED"] = False
     pages, facts = choose_pages(app)
+    if args.only is not None:
+        pages = [p for p in pages if args.only in p[0]]
     queries = count_queries(app, pages)
 
     print(f"gunicorn: {' '.join(GUNICORN)}; wrk -t2 -c{args.connections} "
@@ -484,7 +499,7 @@ def main() -> None:
             measured = wrk(APP_PORT, path, args.duration, args.connections, cookie)
             rows.append((name, path, measured, queries[name], sent))
         ballots = None
-        if args.db == "postgresql" and not args.no_ballots:
+        if (args.db == "postgresql" or args.ballots) and not args.no_ballots:
             ballots = cast_ballots(app, args.duration)
     finally:
         stop(site)
@@ -521,7 +536,7 @@ def main() -> None:
             misses.append("ballots")
         print(f"\nballots, {b['voters']} concurrent voters for {b['elapsed']:.1f} s: "
               f"{b['accepted']:,} cast ({b['per_second']:.0f}/s){mark(ok)}, "
-              f"{b['refused']} refused, p50 {b['p50']:.1f} ms, p99 {b['p99']:.1f} ms")
+              f"{b['refused']} refused {b['statuses']}, p50 {b['p50']:.1f} ms, p99 {b['p99']:.1f} ms")
         print(f"  counted after the run: {b['participations_added']:,} participations and "
               f"{b['ballots_added']:,} ballots added, {b['rows_for_voters']:,} rows for "
               f"{b['distinct_voters']:,} distinct voters (lost: "

@@ -1,5 +1,6 @@
-"""At the scale of the territory: a covering index for the public list of proposals, and
-the turnout of published consultations kept with their tally.
+"""At the scale of the territory: a covering index for the public list of proposals,
+indexes on the dates the dashboard counts by, and the turnout of published
+consultations kept with their tally.
 
 Revision ID: c3a51e7d2b90
 Revises: 9b16570b9053
@@ -18,6 +19,16 @@ depends_on = None
 
 consultations = sa.table("consultations", sa.column("id", sa.Integer),
                          sa.column("results", sa.JSON))
+
+DATE_INDEXES = [
+    ("users", "ix_users_created_at", "created_at"),
+    ("users", "ix_users_verified_at", "verified_at"),
+    ("proposals", "ix_proposals_published_at", "published_at"),
+    ("supports", "ix_supports_created_at", "created_at"),
+    ("comments", "ix_comments_created_at", "created_at"),
+    ("project_registrations", "ix_project_registrations_created_at", "created_at"),
+    ("consultation_participations", "ix_consultation_participations_day", "day"),
+]
 
 
 def _turnout(bind, consultation_id):
@@ -46,6 +57,8 @@ def upgrade():
                                                     'centre_id', 'published_at',
                                                     'support_count', 'comment_count'],
                               unique=False)
+    for table, name, column in DATE_INDEXES:
+        op.create_index(name, table, [column], unique=False)
     bind = op.get_bind()
     for consultation_id, results in bind.execute(
             sa.select(consultations.c.id, consultations.c.results)
@@ -57,5 +70,7 @@ def upgrade():
 
 
 def downgrade():
+    for table, name, _column in DATE_INDEXES:
+        op.drop_index(name, table_name=table)
     with op.batch_alter_table('proposals', schema=None) as batch_op:
         batch_op.drop_index('ix_proposals_list')

@@ -103,42 +103,72 @@ def _count_if(condition):
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def _figures(period: Period) -> dict:
-    """Every figure of one period: six queries."""
-    start, end = period.bounds
-    first_day, day_after = period.days
+def _which(column, periods):
+    """0 for the chosen period, 1 for the one before (rows outside both are filtered out)."""
+    start, end = periods[0].bounds
+    return sa.case((_within(column, start, end), 0), else_=1)
+
+
+def _figures(period: Period) -> tuple[dict, dict]:
+    """Every figure of ``period`` and of the period before, side by side: six queries.
+
+    The two periods are adjacent, so each query reads the rows of both at once (one
+    range on an indexed date) and tells them apart with CASE.
+    """
+    periods = (period, period.previous())
+    start, end = periods[1].bounds[0], periods[0].bounds[1]
+    first_day, day_after = periods[1].days[0], periods[0].days[1]
+    both = [{} for _ in periods]
 
     # New accounts and verified residents, by commune.
-    created, verified = (_within(User.created_at, start, end),
-                         _within(User.verified_at, start, end))
+    created = [_within(User.created_at, *p.bounds) for p in periods]
+    verified = [_within(User.verified_at, *p.bounds) for p in periods]
     accounts = db.session.execute(
-        sa.select(User.commune_id, _count_if(created), _count_if(verified))
-        .where(sa.or_(created, verified)).group_by(User.commune_id)).all()
+        sa.select(User.commune_id, *map(_count_if, created), *map(_count_if, verified))
+        .where(sa.or_(_within(User.created_at, start, end),
+                      _within(User.verified_at, start, end)))
+        .group_by(User.commune_id)).all()
+    for i, figures in enumerate(both):
+        figures["new_accounts_by_commune"] = {row[0]: row[1 + i] for row in accounts}
+        figures["verified_by_commune"] = {row[0]: row[3 + i] for row in accounts}
 
-    # Proposals published in the period, by status, centre and commune.
-    published = _within(Proposal.published_at, start, end)
+    # Proposals published in each period, by status, centre and commune.
+    which = _which(Proposal.published_at, periods)
     proposals = db.session.execute(
-        sa.select(Proposal.status, Proposal.centre_id, Proposal.commune_id, sa.func.count())
-        .where(published).group_by(Proposal.status, Proposal.centre_id, Proposal.commune_id)
-    ).all()
+        sa.select(which, Proposal.status, Proposal.centre_id, Proposal.commune_id,
+                  sa.func.count())
+        .where(_within(Proposal.published_at, start, end))
+        .group_by(which, Proposal.status, Proposal.centre_id, Proposal.commune_id)).all()
 
-    # Supports, comments and shared-project registrations made in the period.
-    def counted(model, *conditions):
-        return sa.select(sa.func.count()).select_from(model).where(*conditions).scalar_subquery()
+    # Supports, comments and shared-project registrations made in each period, and what
+    # waits in moderation now (count, oldest).
+    def counted(model, column, *conditions):
+        return [sa.select(sa.func.count()).select_from(model)
+                .where(_within(column, *p.bounds), *conditions).scalar_subquery()
+                for p in periods]
 
-    supports, comments, registrations = db.session.execute(sa.select(
-        counted(Support, _within(Support.created_at, start, end)),
-        counted(Comment, _within(Comment.created_at, start, end), Comment.deleted_at.is_(None)),
-        counted(Registration, _within(Registration.created_at, start, end)),
+    waiting = Proposal.status == "submitted"
+    counts = db.session.execute(sa.select(
+        *counted(Support, Support.created_at),
+        *counted(Comment, Comment.created_at, Comment.deleted_at.is_(None)),
+        *counted(Registration, Registration.created_at),
+        sa.select(sa.func.count()).select_from(Proposal).where(waiting).scalar_subquery(),
+        sa.select(sa.func.min(Proposal.submitted_at)).where(waiting).scalar_subquery(),
     )).one()
+    for i, figures in enumerate(both):
+        figures.update(supports=counts[i], comments=counts[2 + i],
+                       registrations=counts[4 + i])
+    moderation = (counts[6], counts[7])
 
-    # Consultation participations (émargements) by commune.
+    # Consultation participations (émargements) by commune, by Calais calendar day.
+    first = periods[0].days[0]
+    which_day = sa.case((Participation.day >= first, 0), else_=1)
     participations = db.session.execute(
-        sa.select(Participation.commune_id, sa.func.count())
+        sa.select(which_day, Participation.commune_id, sa.func.count())
         .where(Participation.day >= first_day, Participation.day < day_after)
-        .group_by(Participation.commune_id)).all()
+        .group_by(which_day, Participation.commune_id)).all()
 
-    # The funnel: how far the proposals published in the period went.
+    # The funnel: how far the proposals published in each period went.
     def has_sheet(*statuses):
         return (sa.select(sheet_proposals.c.proposal_id)
                 .join(ActionSheet, ActionSheet.id == sheet_proposals.c.sheet_id)
@@ -148,60 +178,65 @@ def _figures(period: Period) -> dict:
     completed = sa.or_(Proposal.status == "realised", has_sheet("completed"))
     with_sheet = sa.or_(completed, has_sheet("validated", "in_progress"))
     retained = sa.or_(with_sheet, Proposal.status == "retained")
-    funnel = db.session.execute(
-        sa.select(sa.func.count(), _count_if(retained), _count_if(with_sheet),
-                  _count_if(completed)).select_from(Proposal).where(published)).one()
+    funnel = {row[0]: tuple(row[1:]) for row in db.session.execute(
+        sa.select(which, sa.func.count(), _count_if(retained), _count_if(with_sheet),
+                  _count_if(completed)).select_from(Proposal)
+        .where(_within(Proposal.published_at, start, end)).group_by(which))}
 
     # Days from publication to the first public answer (the proposals' own measure).
     answered = db.session.execute(
-        sa.select(Proposal.published_at, Proposal.first_answer_at)
-        .where(published, Proposal.status.in_(PUBLIC_STATUSES),
+        sa.select(which, Proposal.published_at, Proposal.first_answer_at)
+        .where(_within(Proposal.published_at, start, end),
+               Proposal.status.in_(PUBLIC_STATUSES),
                Proposal.first_answer_at.is_not(None))).all()
 
-    by_status: dict[str, int] = {}
-    by_centre: dict[int, int] = {}
-    by_commune: dict[int | None, int] = {}
-    for status, centre_id, commune_id, n in proposals:
-        by_status[status] = by_status.get(status, 0) + n
-        by_centre[centre_id] = by_centre.get(centre_id, 0) + n
-        by_commune[commune_id] = by_commune.get(commune_id, 0) + n
-    return {
-        "new_accounts": sum(row[1] for row in accounts),
-        "verified": sum(row[2] for row in accounts),
-        "new_accounts_by_commune": {row[0]: row[1] for row in accounts},
-        "verified_by_commune": {row[0]: row[2] for row in accounts},
-        "proposals": sum(by_status.values()),
-        "proposals_by_status": by_status,
-        "proposals_by_centre": by_centre,
-        "proposals_by_commune": by_commune,
-        "supports": supports,
-        "comments": comments,
-        "registrations": registrations,
-        "participations": sum(n for _, n in participations),
-        "participations_by_commune": dict(participations),
-        "funnel": dict(zip([key for key, _ in FUNNEL], funnel, strict=True)),
-        "median_answer_days": median_answer_days(
-            [answer_days(p, a) for p, a in answered]),
-        "answered": len(answered),
-    }
+    for i, figures in enumerate(both):
+        accounts_i = [(row[0], row[1 + i], row[3 + i]) for row in accounts]
+        by_status: dict[str, int] = {}
+        by_centre: dict[int, int] = {}
+        by_commune: dict[int | None, int] = {}
+        for which_row, status, centre_id, commune_id, n in proposals:
+            if which_row != i:
+                continue
+            by_status[status] = by_status.get(status, 0) + n
+            by_centre[centre_id] = by_centre.get(centre_id, 0) + n
+            by_commune[commune_id] = by_commune.get(commune_id, 0) + n
+        people = {commune: n for which_row, commune, n in participations if which_row == i}
+        days = [answer_days(p, a) for which_row, p, a in answered if which_row == i]
+        figures.update({
+            "new_accounts": sum(row[1] for row in accounts_i),
+            "verified": sum(row[2] for row in accounts_i),
+            "proposals": sum(by_status.values()),
+            "proposals_by_status": by_status,
+            "proposals_by_centre": by_centre,
+            "proposals_by_commune": by_commune,
+            "participations": sum(people.values()),
+            "participations_by_commune": people,
+            "funnel": dict(zip([key for key, _ in FUNNEL], funnel.get(i, (0, 0, 0, 0)),
+                               strict=True)),
+            "median_answer_days": median_answer_days(days),
+            "answered": len(days),
+        })
+    return both[0], both[1], moderation
 
 
-def waiting_moderation(now: datetime) -> dict:
+def _moderation(count: int, oldest: datetime | None, now: datetime) -> dict:
     """What waits in moderation now: how many proposals, and the age of the oldest in days."""
-    count, oldest = db.session.execute(
-        sa.select(sa.func.count(), sa.func.min(Proposal.submitted_at))
-        .where(Proposal.status == "submitted")).one()
     if oldest is not None and oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=UTC)
     return {"count": count, "oldest_days": (now - oldest).days if oldest else None}
 
 
 def dashboard(period: Period, now: datetime) -> dict:
-    """The dashboard for ``period`` beside the period before: fifteen queries in all."""
-    current, previous = _figures(period), _figures(period.previous())
-    communes = dict(db.session.execute(sa.select(Commune.id, Commune.name)).all())
-    centres = db.session.execute(
-        sa.select(Centre.id, Centre.short_name).order_by(Centre.short_name)).all()
+    """The dashboard for ``period`` beside the period before: seven queries in all."""
+    current, previous, moderation = _figures(period)
+    names = db.session.execute(
+        sa.select(sa.literal("commune"), Commune.id, Commune.name)
+        .union_all(sa.select(sa.literal("centre"), Centre.id, Centre.short_name)
+                   .where(Centre.kind == "centre"))).all()
+    communes = {id_: name for kind, id_, name in names if kind == "commune"}
+    centres = sorted(((id_, name) for kind, id_, name in names if kind == "centre"),
+                     key=lambda row: row[1])
     whole = str(_l("The whole Calaisis"))
     not_given = str(_l("Commune not given"))
     commune_names = {**communes, None: whole}
@@ -209,7 +244,7 @@ def dashboard(period: Period, now: datetime) -> dict:
     return {
         "period": period, "previous_period": period.previous(),
         "current": current, "previous": previous,
-        "moderation": waiting_moderation(now),
+        "moderation": _moderation(*moderation, now),
         "by_status": _shares(
             [(str(STATUS_LABELS[s]), current["proposals_by_status"].get(s, 0))
              for s in STATUS_LABELS if s in current["proposals_by_status"]],
