@@ -1,6 +1,8 @@
 """The pages that benchmarks/pages.py measures run at most 12 SQL statements each,
 and as many with more data (the demo, then the demo plus a small territory)."""
 
+import re
+
 import sqlalchemy as sa
 
 from participation.accounts.models import User
@@ -53,3 +55,14 @@ def test_benchmarked_pages_run_at_most_12_queries_whatever_the_data(session, now
     db.session.commit()
     with_more = _counts(client, login)
     assert with_more == with_demo
+
+
+def test_static_files_are_versioned_and_kept_a_year(client, session):
+    page = client.get("/propositions").get_data(as_text=True)
+    [address] = re.findall(r'href="(/static/css/site\.css\?v=[0-9a-f]{12})"', page)
+    response = client.get(address)
+    assert response.status_code == 200
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+    # Without the version (an old page, a typed address) it is checked each time.
+    assert "max-age=31536000" not in client.get("/static/css/site.css").headers.get(
+        "Cache-Control", "")
