@@ -78,6 +78,9 @@ class Config:
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
     CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "dpo@participation-calaisis.fr")
 
+    # The dashboard's figures are counted again at most this often per process.
+    DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "60"))
+
     PASSWORD_RESET_MAX_AGE = 3600  # seconds
     EMAIL_CONFIRM_MAX_AGE = 7 * 24 * 3600
     SETUP_CODE_VALID_DAYS = 30
@@ -95,3 +98,4 @@ class TestConfig(Config):
     SITE_URL = "http://localhost"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
+    DASHBOARD_CACHE_SECONDS = 0  # figures checked right after the data changes

@@ -1,6 +1,6 @@
 """The participation dashboard at /resultats."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from participation.core.models import utcnow
 from participation.core.permissions import require
@@ -23,4 +23,5 @@ def dashboard():
         period = queries.Period(kind, form.year.data,
                                 int(form.quarter.data or 1) if kind == "quarter" else 0)
     return render_template("results/dashboard.html", form=form,
-                           **queries.dashboard(period, now))
+                           **queries.cached_dashboard(
+                               period, now, current_app.config["DASHBOARD_CACHE_SECONDS"]))
