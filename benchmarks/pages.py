@@ -299,18 +299,36 @@ def download(path: str, cookie: str | None) -> dict:
 LATENCY = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 
 
-def wrk(port: int, path: str, duration: int, connections: int, cookie: str | None) -> dict:
+def workers_cpu(process: subprocess.Popen) -> float:
+    """CPU seconds used so far by the gunicorn workers of ``process`` (Linux /proc)."""
+    total = 0
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    for pid in children.read_text().split() if children.exists() else []:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(port: int, path: str, duration: int, connections: int, cookie: str | None,
+        server: subprocess.Popen | None = None) -> dict:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency",
                f"http://{HOST}:{port}{path}"]
     if cookie:
         command[1:1] = ["-H", f"Cookie: session={cookie}"]
+    cpu = workers_cpu(server) if server else 0.0
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    cpu = workers_cpu(server) - cpu if server else 0.0
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     latency = {p: float(v) * scale[u] for p, v, u in LATENCY.findall(output)}
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     sockets = re.search(r"Socket errors: (.*)", output)
+    done = int(re.search(r"(\d+) requests in", output).group(1))
     return {"rps": rate, "p50": latency.get("50"), "p99": latency.get("99"),
+            "cpu_ms": 1000 * cpu / done if done else 0.0,
             "non_2xx": int(errors.group(1)) if errors else 0,
             "socket_errors": sockets.group(1) if sockets else ""}
 
@@ -486,17 +504,17 @@ def main() -> None:
           f"{os.getloadavg()[2]:.2f} (1, 5, 15 min) on {os.cpu_count()} cores")
     minimal = serve("minimal:app", MINIMAL_PORT, env, ROOT / "benchmarks")
     try:
-        ceiling = wrk(MINIMAL_PORT, "/", args.duration, args.connections, None)
+        ceiling = wrk(MINIMAL_PORT, "/", args.duration, args.connections, None, minimal)
     finally:
         stop(minimal)
     print(f"ceiling (minimal Flask page): {ceiling['rps']:.0f} req/s, p50 {ceiling['p50']:.1f} "
-          f"ms, p99 {ceiling['p99']:.1f} ms")
+          f"ms, p99 {ceiling['p99']:.1f} ms, workers' CPU {ceiling['cpu_ms']:.2f} ms a request")
     site = serve("wsgi:app", APP_PORT, env, ROOT)
     rows, misses = [], []
     try:
         for name, path, cookie in pages:
             sent = download(path, cookie)
-            measured = wrk(APP_PORT, path, args.duration, args.connections, cookie)
+            measured = wrk(APP_PORT, path, args.duration, args.connections, cookie, site)
             rows.append((name, path, measured, queries[name], sent))
         ballots = None
         if (args.db == "postgresql" or args.ballots) and not args.no_ballots:
@@ -506,7 +524,7 @@ def main() -> None:
 
     print()
     print(f"{'page':<27} {'req/s':>7} {'ceil.':>6} {'p50 ms':>7} {'p99 ms':>7} {'SQL':>4} "
-          f"{'KB sent':>8} {'KB gzip':>8} {'img KB':>7} {'files':>5}  other hosts")
+          f"{'CPU ms':>6} {'KB sent':>8} {'KB gzip':>8} {'img KB':>7} {'files':>5}  other hosts")
     for name, _path, m, q, sent in rows:
         share = m["rps"] / ceiling["rps"]
         kb = sent["wire"] / 1024
@@ -517,13 +535,17 @@ def main() -> None:
         misses += [f"{name}: {k}" for k, ok in checks.items() if not ok]
         print(f"{name:<27} {m['rps']:>7.0f} {share:>5.0%}{mark(checks['share'])}"
               f"{m['p50']:>7.1f} {m['p99']:>6.1f}{mark(checks['p99'])}"
-              f"{q:>4}{mark(checks['sql'])}{kb:>7.1f}{mark(checks['kb'])}{kb_gzip:>8.1f} "
+              f"{q:>4}{mark(checks['sql'])}{m['cpu_ms']:>6.1f} "
+              f"{kb:>7.1f}{mark(checks['kb'])}{kb_gzip:>8.1f} "
               f"{(sent['wire_images']) / 1024:>7.1f} {sent['files']:>5}  "
               f"{', '.join(sent['other_hosts']) or 'none'}"
               + (f"  ({m['non_2xx']} non-2xx!)" if m["non_2xx"] else "")
               + (f"  (socket errors: {m['socket_errors']})" if m["socket_errors"] else ""))
     for name, path, *_ in rows:
         print(f"  {name}: {path}")
+    print("CPU ms: CPU time of the gunicorn workers during the run divided by the requests "
+          "served (the app's own cost, whatever else runs on the machine; PostgreSQL's not "
+          "included).")
     print("KB sent: HTML + CSS + JS + icons as the server sends them to a client accepting "
           "gzip (without images); KB gzip: the same compressed by gzip -6 here.")
     print(f"consultation results page: tally of {facts['consultation_ballots']:,} ballots")
@@ -536,7 +558,8 @@ def main() -> None:
             misses.append("ballots")
         print(f"\nballots, {b['voters']} concurrent voters for {b['elapsed']:.1f} s: "
               f"{b['accepted']:,} cast ({b['per_second']:.0f}/s){mark(ok)}, "
-              f"{b['refused']} refused {b['statuses']}, p50 {b['p50']:.1f} ms, p99 {b['p99']:.1f} ms")
+              f"{b['refused']} refused {b['statuses']}, p50 {b['p50']:.1f} ms, "
+              f"p99 {b['p99']:.1f} ms")
         print(f"  counted after the run: {b['participations_added']:,} participations and "
               f"{b['ballots_added']:,} ballots added, {b['rows_for_voters']:,} rows for "
               f"{b['distinct_voters']:,} distinct voters (lost: "
