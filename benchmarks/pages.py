@@ -399,7 +399,7 @@ def count_votes(app, consultation_id: int, person_ids: list[int]) -> dict:
                 "ballots": ballots}
 
 
-def cast_ballots(app, duration: int, threads: int = 32) -> dict:
+def cast_ballots(app, duration: int, server: subprocess.Popen, threads: int = 32) -> dict:
     consultation_id, voters = prepare_voters(app, threads * 400)
     path = f"/consultations/{consultation_id}/voter/confirmer"
     before = count_votes(app, consultation_id, [])
@@ -425,11 +425,13 @@ def cast_ballots(app, duration: int, threads: int = 32) -> dict:
     workers = [threading.Thread(target=vote, args=(i, chunk)) for i, chunk in enumerate(chunks)]
     for worker in workers:
         worker.start()
+    cpu = workers_cpu(server)
     start.wait()
     began = time.perf_counter()
     for worker in workers:
         worker.join()
     elapsed = time.perf_counter() - began
+    cpu = workers_cpu(server) - cpu
     done = [r for rs in results for r in rs]
     accepted = [r for r in done if r[1] == 200]
     # The same voters again, all at once: every second ballot must be refused.
@@ -451,7 +453,7 @@ def cast_ballots(app, duration: int, threads: int = 32) -> dict:
     if refusals:
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", refusals[0]))
         print(f"first refusal: {text[:600]}")
-    return {"statuses": statuses,
+    return {"statuses": statuses, "cpu_ms": 1000 * cpu / len(done) if done else 0.0,
         "voters": threads, "posted": len(done), "accepted": len(accepted),
         "refused": len(done) - len(accepted), "elapsed": elapsed,
         "per_second": len(accepted) / elapsed if elapsed else 0.0,
@@ -520,7 +522,7 @@ def main() -> None:
             rows.append((name, path, measured, queries[name], sent))
         ballots = None
         if (args.db == "postgresql" or args.ballots) and not args.no_ballots:
-            ballots = cast_ballots(app, args.duration)
+            ballots = cast_ballots(app, args.duration, site)
     finally:
         stop(site)
 
@@ -561,7 +563,7 @@ def main() -> None:
         print(f"\nballots, {b['voters']} concurrent voters for {b['elapsed']:.1f} s: "
               f"{b['accepted']:,} cast ({b['per_second']:.0f}/s){mark(ok)}, "
               f"{b['refused']} refused {b['statuses']}, p50 {b['p50']:.1f} ms, "
-              f"p99 {b['p99']:.1f} ms")
+              f"p99 {b['p99']:.1f} ms, workers' CPU {b['cpu_ms']:.1f} ms a ballot")
         print(f"  counted after the run: {b['participations_added']:,} participations and "
               f"{b['ballots_added']:,} ballots added, {b['rows_for_voters']:,} rows for "
               f"{b['distinct_voters']:,} distinct voters (lost: "
