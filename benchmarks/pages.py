@@ -30,6 +30,22 @@ ceiling; <= 50 KB compressed without images; <= 12 SQL statements per request;
 >= 300 ballots/s at 32 voters, none lost or duplicated. Misses are marked with "!".
 The figures depend on the machine and on what else runs on it (the load average
 is printed with them).
+
+Measured on 2026-11-28 on the shared 2-core machine, at a load average of 10 to 15
+(six other engineers' test suites): req/s and latencies are meaningless there (the
+minimal page itself ranged from 545 to 3,000 req/s between runs); the workers' CPU
+per request is the figure that travels. PostgreSQL, full data set, 5 s per page:
+
+    page                         SQL  CPU ms  KB sent (gzip)
+    home                           1     5.2  17.5 (5.1)
+    proposals, first page          7    26.4  24.9 (6.3)
+    proposals, filtered, deep      7    26.7  25.2 (6.4)
+    proposal (most supported)      8    18.8  18.6 (5.5)
+    consultation results           5    16.3  32.5 (7.8)
+    decisions register             6    36.8  28.1 (6.8)
+    dashboard /resultats          10    11.6  27.6 (6.9)   (figures kept 60 s)
+    minimal Flask page (ceiling)   0     0.3
+    ballots: 26.8 ms of CPU each; none lost, none counted twice, second tries refused.
 """
 
 import argparse
