@@ -407,13 +407,22 @@ class _Loader:
         by_commune: dict[int | None, list[tuple[int, int | None]]] = {}
         for uid, commune, _joined in self.people:
             by_commune.setdefault(commune, []).append((uid, commune))
-        for consultation, wanted in zip(made, self._shares(self.sizes["ballots"], made),
-                                        strict=True):
-            eligible = [p for c in consultation.communes for p in by_commune.get(c.id, [])]
-            if consultation.closes_at > self.now:  # keep voters for the benchmark
-                wanted = min(wanted, len(eligible) // 2)
+        eligible_of = [[p for c in consultation.communes for p in by_commune.get(c.id, [])]
+                       for consultation in made]
+        # At most everyone eligible; half of them where the vote is open (the others are
+        # the benchmark's voters). What a cap cuts goes to consultations with room left.
+        caps = [len(e) // 2 if c.closes_at > self.now else len(e)
+                for c, e in zip(made, eligible_of, strict=True)]
+        shares = self._shares(self.sizes["ballots"], made)
+        spare = sum(max(0, n - cap) for n, cap in zip(shares, caps, strict=True))
+        shares = [min(n, cap) for n, cap in zip(shares, caps, strict=True)]
+        for i, cap in enumerate(caps):
+            more = min(spare, cap - shares[i])
+            shares[i] += more
+            spare -= more
+        for consultation, eligible, wanted in zip(made, eligible_of, shares, strict=True):
             last = min(consultation.closes_at, self.now)
-            for uid, commune in rng.sample(eligible, min(wanted, len(eligible))):
+            for uid, commune in rng.sample(eligible, wanted):
                 day = consultations.local_day(self.moment(after=consultation.opens_at,
                                                           before=last))
                 roll = rng.random()
