@@ -13,7 +13,7 @@ MO := $(PO:.po=.mo)
 RUN_ENV := PARTICIPATION_ENV=development MAIL_TRANSPORT=console MAIL_DELIVER_AFTER_REQUEST=1 \
 	SITE_URL=http://$(HOST):$(PORT) FLASK_APP=wsgi
 
-.PHONY: run test lint i18n translations clean
+.PHONY: run test lint i18n translations clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ $(AXE):
 
 test: $(VENV)/.installed-test translations $(AXE)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Pages and ballots at the scale of the territory (loads it the first time: minutes).
+# BENCH_ARGS="--db sqlite" for SQLite; see benchmarks/pages.py for what it measures.
+BENCH_ARGS ?= --db postgresql
+bench: $(VENV)/.installed-run translations
+	$(BIN)/python benchmarks/pages.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check participation tests

@@ -100,6 +100,8 @@ class Config:
     REAUTH_MINUTES = int(os.environ.get("REAUTH_MINUTES", "5"))
     # Between the password and the code of the authenticator app, at most.
     TWO_FACTOR_PENDING_MINUTES = 5
+    # The dashboard's figures are counted again at most this often per process.
+    DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "60"))
 
     PASSWORD_RESET_MAX_AGE = 3600  # seconds
     EMAIL_CONFIRM_MAX_AGE = 7 * 24 * 3600
@@ -118,3 +120,4 @@ class TestConfig(Config):
     SITE_URL = "http://localhost"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
+    DASHBOARD_CACHE_SECONDS = 0  # figures checked right after the data changes

@@ -31,6 +31,9 @@ class User(UserMixin, TimestampMixin, db.Model):
         # A deleted account keeps its row but nothing that identifies the person.
         sa.CheckConstraint("deleted_at IS NULL OR (email IS NULL AND pseudonym IS NULL)",
                            name="deleted_is_anonymous"),
+        # The dashboard counts accounts created and residences verified in a period.
+        sa.Index("ix_users_created_at", "created_at"),
+        sa.Index("ix_users_verified_at", "verified_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

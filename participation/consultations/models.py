@@ -185,6 +185,7 @@ class Participation(db.Model):
     __tablename__ = "consultation_participations"
     __table_args__ = (
         sa.UniqueConstraint("person_id", "consultation_id"),
+        sa.Index("ix_consultation_participations_day", "day"),
         sa.CheckConstraint("channel IN ('online', 'paper', 'assisted')", name="channel_known"),
     )
 

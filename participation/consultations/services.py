@@ -450,6 +450,10 @@ def publish_results(consultation: Consultation, now: datetime) -> dict:
             by_centre[str(centre_id)] = by_centre.get(str(centre_id), 0) + 1
     result["ballots_by_channel"] = by_channel
     result["ballots_by_centre"] = by_centre
+    # Kept with the tally: the results pages then read the turnout without counting.
+    from participation.consultations.queries import count_turnout
+
+    result["turnout"] = count_turnout(consultation)
     consultation.results = result
     consultation.results_published_at = now
     db.session.flush()

@@ -378,10 +378,13 @@ def confirm(consultation_id):
         db.session.rollback()
         return _ballot_page(consultation, answers, error), 400
     receipt = services.receipt(ballot)
-    db.session.commit()
-    return render_template(
+    # Rendered before the commit, while everything is loaded (a commit expires it all and
+    # the page would load it again: six queries a vote); sent only once committed.
+    page = render_template(
         "consultations/receipt.html", consultation=consultation, receipt=receipt, person=None
     )
+    db.session.commit()
+    return page
 
 
 # --- After closing: ballots, receipts, results ------------------------------------------------

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import bleach
 from markdown_it import MarkdownIt
@@ -20,7 +21,15 @@ def _link_rel(attrs, new=False):
 
 def render_markdown(text: str | None) -> Markup:
     """A small Markdown subset rendered to HTML that is safe to show as is."""
-    html = _markdown.render(text or "")
+    return _render_markdown(text or "")
+
+
+# Rendering and cleaning takes a millisecond or two a text, and lists show twenty of
+# them on every view: the result depends on the text alone, so each process keeps the
+# latest ones (bounded: a few megabytes at most).
+@lru_cache(maxsize=2048)
+def _render_markdown(text: str) -> Markup:
+    html = _markdown.render(text)
     clean = bleach.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                          protocols=["http", "https", "mailto"], strip=True)
     return Markup(bleach.linkify(clean, callbacks=[_link_rel], skip_tags=["code"]))  # noqa: S704

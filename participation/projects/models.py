@@ -206,6 +206,7 @@ class Registration(TimestampMixin, db.Model):
         sa.CheckConstraint("status != 'waiting' OR position IS NOT NULL",
                            name="waiting_has_position"),
         sa.Index("ix_project_registrations_project_status", "project_id", "status"),
+        sa.Index("ix_project_registrations_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -80,6 +80,11 @@ class Proposal(TimestampMixin, db.Model):
             name="status_known"),
         sa.CheckConstraint("support_count >= 0 AND comment_count >= 0", name="counts_positive"),
         sa.Index("ix_proposals_public_list", "status", "published_at"),
+        # Every filter and sort of the public list: pages are sorted and counted in the
+        # index alone (see queries.paginate_public).
+        sa.Index("ix_proposals_list", "status", "theme_id", "commune_id", "centre_id",
+                 "published_at", "support_count", "comment_count"),
+        sa.Index("ix_proposals_published_at", "published_at"),  # the dashboard's periods
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -153,7 +158,8 @@ class Support(db.Model):
     """One person's support for one proposal; the unique constraint makes a second impossible."""
 
     __tablename__ = "supports"
-    __table_args__ = (sa.UniqueConstraint("proposal_id", "user_id"),)
+    __table_args__ = (sa.UniqueConstraint("proposal_id", "user_id"),
+                      sa.Index("ix_supports_created_at", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposals.id", ondelete="CASCADE"))
@@ -165,6 +171,7 @@ class Comment(db.Model):
     """A comment on a published proposal, or a reply to one (one level only)."""
 
     __tablename__ = "comments"
+    __table_args__ = (sa.Index("ix_comments_created_at", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(

@@ -49,6 +49,19 @@ def public_proposals(*, q=None, commune_id=None, theme_id=None, centre_id=None, 
     return query.order_by(*SORTS.get(sort, SORTS["recent"]))
 
 
+def paginate_public(query, page: int):
+    """A page of ``public_proposals(...)``: the ids are filtered, sorted and counted alone
+    (in the covering index ``ix_proposals_list``, without reading the rows), then only the
+    page's rows are loaded with their author, theme and places. Three queries."""
+    pagination = db.paginate(query.with_only_columns(Proposal.id), page=page,
+                             per_page=PER_PAGE, error_out=False)
+    if pagination.items:
+        rows = {p.id: p for p in db.session.scalars(
+            query.where(Proposal.id.in_(pagination.items)).order_by(None)).unique()}
+        pagination.items = [rows[i] for i in pagination.items if i in rows]
+    return pagination
+
+
 def proposals_of(author_id: int):
     return (sa.select(Proposal).options(joinedload(Proposal.theme), joinedload(Proposal.centre))
             .where(Proposal.author_id == author_id).order_by(Proposal.updated_at.desc()))

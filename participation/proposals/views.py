@@ -100,7 +100,7 @@ def index():
         status=filters.get("status"),
         sort=filters.get("sort") or "recent",
     )
-    page = db.paginate(query, page=page_number(), per_page=queries.PER_PAGE, error_out=False)
+    page = queries.paginate_public(query, page_number())
     supported = queries.supported_ids(current_user, [p.id for p in page.items])
     active = {k: v for k, v in filters.items() if v}
     return render_template(

@@ -1,6 +1,6 @@
 """The participation dashboard at /resultats, its CSV exports and the quarterly report."""
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from participation.core.models import utcnow
 from participation.core.pdf import document
@@ -47,7 +47,9 @@ def dashboard():
     form, period = _chosen_period(queries.Period.containing(now))
     return render_template("results/dashboard.html", form=form, args=period_args(period),
                            report_args=period_args(report.default_period(now)),
-                           tables_meta=exports.TABLES, **queries.dashboard(period, now))
+                           tables_meta=exports.TABLES,
+                           **queries.cached_dashboard(
+                               period, now, current_app.config["DASHBOARD_CACHE_SECONDS"]))
 
 
 @bp.get("/resultats/<name>.csv")
@@ -62,7 +64,7 @@ def export(name):
         # Said in words, rather than an export of another period than the one asked.
         return Response("\n".join(str(e) for errors in form.errors.values() for e in errors),
                         status=400, mimetype="text/plain")
-    data = queries.dashboard(period, now)
+    data = queries.cached_dashboard(period, now, current_app.config["DASHBOARD_CACHE_SECONDS"])
     return Response(exports.to_csv(name, data), mimetype="text/csv", headers={
         "Content-Disposition":
             f'attachment; filename="resultats-{name}-{exports.period_slug(period)}.csv"'})

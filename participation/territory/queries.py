@@ -1,6 +1,7 @@
 """Reads of the territory's reference data."""
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from participation.core.forms import OTHER_COMMUNE
 from participation.extensions import db
@@ -12,7 +13,9 @@ def list_communes() -> list[Commune]:
 
 
 def list_centres() -> list[Centre]:
-    return list(db.session.scalars(sa.select(Centre).order_by(Centre.short_name)))
+    """The centres with their commune (pages show ``centre.place``): one query."""
+    return list(db.session.scalars(sa.select(Centre).options(joinedload(Centre.commune))
+                                   .order_by(Centre.short_name)))
 
 
 def list_organisations() -> list[Organisation]:

@@ -1,6 +1,6 @@
 """The dashboard's figures: period boundaries in Calais, and figures on a known data set."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -103,3 +103,20 @@ def test_the_funnel_follows_fiches_action(session, inhabitant, animator, now):
 
     funnel = dashboard(Period("quarter", 2026, 4), now)["current"]["funnel"]
     assert funnel == {"published": 3, "retained": 3, "action_sheet": 2, "completed": 1}
+
+
+def test_figures_kept_for_their_time_slice_then_counted_again(app, session, inhabitant, now):
+    from participation.results.queries import cached_dashboard
+
+    period = Period("quarter", 2026, 4)
+    with app.test_request_context("/"):
+        before = cached_dashboard(period, now, 60)["current"]["proposals"]
+        factories.proposal(inhabitant, now=now - timedelta(days=1), title="Encore une idée")
+        db.session.commit()
+        # Same minute: the figures counted a moment ago.
+        assert cached_dashboard(period, now + timedelta(seconds=1), 60)["current"][
+            "proposals"] == before
+        # The next minute, and without the cache: counted again.
+        assert cached_dashboard(period, now + timedelta(seconds=60), 60)["current"][
+            "proposals"] == before + 1
+        assert cached_dashboard(period, now, 0)["current"]["proposals"] == before + 1
