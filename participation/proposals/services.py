@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from participation.accounts.models import Role, User
 from participation.core import audit, personal_data
@@ -130,6 +131,7 @@ def update_proposal(proposal: Proposal, editor: User, data: ProposalData,
 def submit(proposal: Proposal, actor: User, now: datetime) -> None:
     """Send a draft to moderation, or publish it at once for verified inhabitants when the
     settings allow it."""
+    _lock(proposal)
     if proposal.status not in EDITABLE:
         raise DomainError(_l("This proposal has already been sent."))
     proposal.submitted_at = now
@@ -150,7 +152,21 @@ def _publish(proposal: Proposal, moderator: User | None, now: datetime) -> None:
            title=proposal.title)
 
 
+def _lock(proposal: Proposal) -> None:
+    """Lock the proposal's row until the transaction ends and read its status afresh.
+
+    Two moderators deciding at once (or a moderator and the author withdrawing)
+    are served one after the other: the second sees the first one's decision
+    and is told, instead of both succeeding and the author getting two answers.
+    SQLite serialises writers anyway; there the lock is a plain read.
+    """
+    status = db.session.scalar(sa.select(Proposal.status).where(Proposal.id == proposal.id)
+                               .with_for_update())
+    set_committed_value(proposal, "status", status)
+
+
 def _require_status(proposal: Proposal, *statuses: str) -> None:
+    _lock(proposal)
     if proposal.status not in statuses:
         raise DomainError(_l("This proposal is %(status)s: this cannot be done now.",
                              status=proposal.status_label))
@@ -199,6 +215,7 @@ ANSWER_MOVES = {
 def answer(proposal: Proposal, moderator: User, status: str, message: str,
            now: datetime) -> None:
     """Give a public answer: under study, retained or not retained, always with a text."""
+    _lock(proposal)
     if status not in ANSWER_MOVES.get(proposal.status, ()):
         raise DomainError(_l("This proposal is %(status)s: this answer is not possible now.",
                              status=proposal.status_label), "status")
