@@ -12,7 +12,8 @@ from participation.accounts.models import User
 from participation.extensions import db
 from participation.territory.models import Centre, Commune, Federation
 
-DEMO_PASSWORD = "demo-calaisis-2026"  # noqa: S105 (published in the README on purpose)
+# Published in the README on purpose: demo accounts only, never in production data.
+DEMO_PASSWORD = "demo-calaisis-2026"  # noqa: S105  # nosec B105 — public demo password
 
 
 def _commune(name: str) -> Commune:

@@ -24,6 +24,12 @@ from tests import factories
 def pytest_collection_modifyitems(items):
     # Browser tests commit for real (a server thread serves them): run them last.
     items.sort(key=lambda item: "/e2e/" in str(item.fspath))
+    # Slow tests (marked ``slow``) run in CI, or anywhere with RUN_SLOW=1.
+    if os.environ.get("CI") != "true" and not os.environ.get("RUN_SLOW"):
+        skip = pytest.mark.skip(reason="slow: runs with CI=true or RUN_SLOW=1")
+        for item in items:
+            if item.get_closest_marker("slow"):
+                item.add_marker(skip)
 
 
 def _database_url(tmp_path_factory) -> str:
