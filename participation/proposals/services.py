@@ -319,11 +319,17 @@ def edit_comment(comment: Comment, body: str, now: datetime) -> None:
 
 
 def delete_comment(comment: Comment, now: datetime) -> None:
-    """The text goes; a line says the author deleted it, so replies keep their sense."""
-    comment.deleted_at = now
-    comment.body = ""
-    db.session.execute(sa.update(Proposal).where(Proposal.id == comment.proposal_id)
-                       .values(comment_count=Proposal.comment_count - 1))
+    """The text goes; a line says the author deleted it, so replies keep their sense.
+
+    Deleting twice (a double tap, two tabs at once) counts once: only the request whose
+    UPDATE still finds the comment undeleted lowers the counter."""
+    deleted = db.session.execute(
+        sa.update(Comment).where(Comment.id == comment.id, Comment.deleted_at.is_(None))
+        .values(deleted_at=now, body="")).rowcount
+    db.session.expire(comment, ["deleted_at", "body"])
+    if deleted:
+        db.session.execute(sa.update(Proposal).where(Proposal.id == comment.proposal_id)
+                           .values(comment_count=Proposal.comment_count - 1))
 
 
 # --- Reports and hiding --------------------------------------------------------------------

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from participation.core.models import utcnow
 from participation.extensions import db
 from participation.proposals import services
-from participation.proposals.models import Proposal, ProposalEvent, Support
+from participation.proposals.models import Comment, Proposal, ProposalEvent, Support
 from tests import factories
 from tests.concurrency import at_once, client_of, delete_people, skip_unless_postgresql
 
@@ -104,6 +104,7 @@ def people(app):
         ids = made["proposals"]
         db.session.execute(sa.delete(Support).where(Support.proposal_id.in_(ids)))
         db.session.execute(sa.delete(ProposalEvent).where(ProposalEvent.proposal_id.in_(ids)))
+        db.session.execute(sa.delete(Comment).where(Comment.proposal_id.in_(ids)))
         db.session.execute(sa.delete(Proposal).where(Proposal.id.in_(ids)))
         delete_people(made["users"])
         db.session.commit()
@@ -168,3 +169,24 @@ def test_taps_through_http_keep_one_support_each_and_a_true_counter(app, people)
     assert all(r.status_code == 302 for r in responses)
     supports, counter = _supports(url)
     assert supports == counter
+
+
+def test_deleting_a_comment_from_four_tabs_at_once_counts_once(app, people):
+    person, proposal = people
+    author = person()
+    item = proposal(author, status="published")
+    kept = services.add_comment(author, item, "Je reste.", utcnow())
+    gone = services.add_comment(author, item, "Je pars.", utcnow())
+    db.session.commit()
+    url = f"/propositions/{item.id}/commentaires/{gone.id}/supprimer"
+    clients = [client_of(app, author) for _ in range(4)]
+    responses = at_once([lambda c=c: c.post(url) for c in clients])
+    statuses = [getattr(r, "status_code", r) for r in responses]
+    assert 302 in statuses and set(statuses) <= {302, 403}, statuses
+    db.session.expire_all()
+    counter = db.session.scalar(sa.select(Proposal.comment_count)
+                                .where(Proposal.id == item.id))
+    visible = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(
+        Comment.proposal_id == item.id, Comment.deleted_at.is_(None)))
+    assert counter == visible == 1
+    assert db.session.get(Comment, kept.id).deleted_at is None
