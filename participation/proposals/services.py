@@ -338,8 +338,14 @@ def report(reporter: User, proposal: Proposal, reason: str, details: str | None,
            now: datetime, comment: Comment | None = None) -> bool:
     """Record a report; hide the content once enough different people reported it.
 
-    Returns False when this person had already reported it (nothing changes)."""
+    Returns False when this person had already reported it (nothing changes).
+
+    Reports on one content are taken one at a time (its row is locked first): two taps
+    of one person make one report, not a unique-constraint error, and reports arriving
+    together all count towards hiding it."""
     target = comment or proposal
+    db.session.refresh(target, ["report_count", "hidden_at", "hidden_reason"],
+                       with_for_update=True)
     exists = sa.select(Report.id).where(Report.reporter_id == reporter.id,
                                         Report.proposal_id == proposal.id)
     exists = exists.where(Report.comment_id == comment.id) if comment else \
@@ -365,8 +371,11 @@ def report(reporter: User, proposal: Proposal, reason: str, details: str | None,
 
 def decide_reports(moderator: User, proposal: Proposal, comment: Comment | None,
                    decision: str, now: datetime) -> None:
-    """Close the open reports on a content: keep it visible, or keep it hidden."""
+    """Close the open reports on a content: keep it visible, or keep it hidden (one
+    decision or report at a time on a content: its row is locked, as in ``report``)."""
     target = comment or proposal
+    db.session.refresh(target, ["report_count", "hidden_at", "hidden_reason"],
+                       with_for_update=True)
     query = sa.update(Report).where(Report.proposal_id == proposal.id,
                                     Report.resolved_at.is_(None))
     query = query.where(Report.comment_id == comment.id) if comment else \

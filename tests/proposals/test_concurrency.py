@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from participation.core.models import utcnow
 from participation.extensions import db
 from participation.proposals import services
-from participation.proposals.models import Comment, Proposal, ProposalEvent, Support
+from participation.proposals.models import Comment, Proposal, ProposalEvent, Report, Support
 from tests import factories
 from tests.concurrency import at_once, client_of, delete_people, skip_unless_postgresql
 
@@ -104,6 +104,7 @@ def people(app):
         ids = made["proposals"]
         db.session.execute(sa.delete(Support).where(Support.proposal_id.in_(ids)))
         db.session.execute(sa.delete(ProposalEvent).where(ProposalEvent.proposal_id.in_(ids)))
+        db.session.execute(sa.delete(Report).where(Report.proposal_id.in_(ids)))
         db.session.execute(sa.delete(Comment).where(Comment.proposal_id.in_(ids)))
         db.session.execute(sa.delete(Proposal).where(Proposal.id.in_(ids)))
         delete_people(made["users"])
@@ -190,3 +191,23 @@ def test_deleting_a_comment_from_four_tabs_at_once_counts_once(app, people):
         Comment.proposal_id == item.id, Comment.deleted_at.is_(None)))
     assert counter == visible == 1
     assert db.session.get(Comment, kept.id).deleted_at is None
+
+
+def test_reports_arriving_together_hide_at_the_threshold_and_count_each_person_once(app,
+                                                                                   people):
+    """Three people report at once (three hide the content) and one of them taps three
+    times: three reports, the proposal hidden, nobody sees an error page."""
+    person, proposal = people
+    item = proposal(person(), status="published")
+    reporters = [person() for _ in range(app.config["REPORTS_TO_HIDE"])]
+    clients = [client_of(app, r) for r in reporters]
+    clients += [client_of(app, reporters[0]) for _ in range(2)]
+    url = f"/propositions/{item.id}/signaler"
+    responses = at_once([lambda c=c: c.post(url, data={"reason": "insult"}) for c in clients])
+    assert [getattr(r, "status_code", r) for r in responses] == [302] * len(clients)
+    db.session.expire_all()
+    reported = db.session.get(Proposal, item.id)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Report)
+                             .where(Report.proposal_id == item.id)) == len(reporters)
+    assert reported.report_count == len(reporters)
+    assert reported.hidden_at is not None
