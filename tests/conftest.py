@@ -9,6 +9,7 @@ import os
 from datetime import UTC, datetime
 
 import flask_migrate
+import hypothesis
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
@@ -19,6 +20,13 @@ from participation import create_app
 from participation.config import TestConfig
 from participation.extensions import db, limiter
 from tests import factories
+
+# Hypothesis judges tests by the clock too (deadline, "input generation is slow"); on a
+# busy shared machine that fails tests that are right. Tests never assert wall-clock times.
+hypothesis.settings.register_profile(
+    "participation", deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.too_slow])
+hypothesis.settings.load_profile("participation")
 
 
 def pytest_collection_modifyitems(items):

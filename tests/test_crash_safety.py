@@ -308,13 +308,13 @@ def test_killed_server_leaves_no_half_written_state(database, tmp_path):
         load = Load(port, world)
         try:
             load.start()
-            load.wait_for(150)
+            load.wait_for(100)
             server.kill_workers()  # the master starts two new ones
-            load.wait_for(150)
+            load.wait_for(100)
             server.kill_all()  # the whole server dies at once
             cut_while_down = load.cut
             server.start()
-            load.wait_for(150)
+            load.wait_for(100)
         finally:
             load.finish()
             server.stop()
