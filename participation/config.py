@@ -112,7 +112,7 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     PRODUCTION = False
-    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105  # nosec B105 — tests only
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     MAIL_TRANSPORT = "smtp"

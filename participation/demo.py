@@ -12,10 +12,11 @@ from participation.accounts.models import User
 from participation.extensions import db
 from participation.territory.models import Centre, Commune, Federation
 
-DEMO_PASSWORD = "demo-calaisis-2026"  # noqa: S105 (published in the README on purpose)
+# Published in the README on purpose: demo accounts only, never in production data.
+DEMO_PASSWORD = "demo-calaisis-2026"  # noqa: S105  # nosec B105 — public demo password
 # The demo admin's authenticator secret, published in the README too, so that `make run`
 # works without a phone: `python -c "import pyotp; print(pyotp.TOTP('…').now())"`.
-DEMO_TOTP_SECRET = "CALAISISDEMOADMINPARTICIPATIONXY"  # noqa: S105
+DEMO_TOTP_SECRET = "CALAISISDEMOADMINPARTICIPATIONXY"  # noqa: S105  # nosec B105 — public demo secret
 
 
 def _commune(name: str) -> Commune:

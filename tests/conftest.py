@@ -9,6 +9,7 @@ import os
 from datetime import UTC, datetime
 
 import flask_migrate
+import hypothesis
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
@@ -20,10 +21,23 @@ from participation.config import TestConfig
 from participation.extensions import db, limiter
 from tests import factories
 
+# Hypothesis judges tests by the clock too (deadline, "input generation is slow"); on a
+# busy shared machine that fails tests that are right. Tests never assert wall-clock times.
+hypothesis.settings.register_profile(
+    "participation", deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.too_slow])
+hypothesis.settings.load_profile("participation")
+
 
 def pytest_collection_modifyitems(items):
     # Browser tests commit for real (a server thread serves them): run them last.
     items.sort(key=lambda item: "/e2e/" in str(item.fspath))
+    # Slow tests (marked ``slow``) run in CI, or anywhere with RUN_SLOW=1.
+    if os.environ.get("CI") != "true" and not os.environ.get("RUN_SLOW"):
+        skip = pytest.mark.skip(reason="slow: runs with CI=true or RUN_SLOW=1")
+        for item in items:
+            if item.get_closest_marker("slow"):
+                item.add_marker(skip)
 
 
 def _database_url(tmp_path_factory) -> str:

@@ -93,22 +93,40 @@ def register(*, pseudonym: str, email: str, password: str, commune: Commune | No
     email = normalise_email(email)
     pseudonym = _check_pseudonym_free(pseudonym)
     _check_password(password, email, pseudonym)
-    existing = db.session.scalar(sa.select(User).where(User.email == email))
-    if existing is not None:
+    if _warn_existing(email, locale):
         # Hashed all the same, so that the answer takes as long as for a new account.
         generate_password_hash(password)
-        queue_email(email, "account_exists", existing.locale or locale, user=existing,
-                    login_url=external_url("accounts.login"),
-                    reset_url=external_url("accounts.forgot_password"))
         return None
     user = User(pseudonym=pseudonym, pseudonym_key=pseudonym_key(pseudonym), email=email,
                 commune=commune, birth_year=birth_year, locale=locale,
                 privacy_accepted_at=now)
     _set_password(user, password)
+    # Two sign-ups with one email or pseudonym at once (a double tap): the unique
+    # constraints let one in; the other ends as if it had come second.
+    savepoint = db.session.begin_nested()
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        savepoint.rollback()
+        if _warn_existing(email, locale):
+            return None
+        _check_pseudonym_free(pseudonym)
+        raise
+    savepoint.commit()
     _queue_confirmation(user, email)
     return user
+
+
+def _warn_existing(email: str, locale: str) -> bool:
+    """When ``email`` has an account, warn its owner by email and say so."""
+    existing = db.session.scalar(sa.select(User).where(User.email == email))
+    if existing is None:
+        return False
+    queue_email(email, "account_exists", existing.locale or locale, user=existing,
+                login_url=external_url("accounts.login"),
+                reset_url=external_url("accounts.forgot_password"))
+    return True
 
 
 def _queue_confirmation(user: User, email: str) -> None:

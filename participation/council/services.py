@@ -455,6 +455,10 @@ def send_convocation(meeting: Meeting, sender: User, now: datetime) -> Convocati
     records when it went, by whom and to whom (members without an email are
     listed by the caller from ``members_of``).
     """
+    # Two runners sending at once: the meeting's row is locked, then read afresh, so the
+    # second one is told it has gone out (instead of a unique-constraint error).
+    db.session.execute(sa.select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
+    db.session.refresh(meeting, ["cancelled_at", "convocation"])
     if meeting.cancelled_at is not None:
         raise DomainError(_l("This meeting is cancelled."))
     if meeting.convened:

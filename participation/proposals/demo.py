@@ -83,7 +83,7 @@ COMMENTS = [
 
 
 def load_proposals_demo(cast: dict[str, User], now: datetime) -> None:
-    rng = random.Random(2026)  # noqa: S311 (demo data, the same every time)
+    rng = random.Random(2026)  # noqa: S311  # nosec B311 — demo data, same every time
     communes = {c.name: c for c in db.session.scalars(sa.select(Commune))}
     centres = list(db.session.scalars(sa.select(Centre).order_by(Centre.id)))
     themes = {t.name_fr: t for t in db.session.scalars(sa.select(Theme))}

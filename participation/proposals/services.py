@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from participation.accounts.models import Role, User
 from participation.core import audit, chain, personal_data
@@ -130,6 +131,7 @@ def update_proposal(proposal: Proposal, editor: User, data: ProposalData,
 def submit(proposal: Proposal, actor: User, now: datetime) -> None:
     """Send a draft to moderation, or publish it at once for verified inhabitants when the
     settings allow it."""
+    _lock(proposal)
     if proposal.status not in EDITABLE:
         raise DomainError(_l("This proposal has already been sent."))
     proposal.submitted_at = now
@@ -150,7 +152,21 @@ def _publish(proposal: Proposal, moderator: User | None, now: datetime) -> None:
            title=proposal.title)
 
 
+def _lock(proposal: Proposal) -> None:
+    """Lock the proposal's row until the transaction ends and read its status afresh.
+
+    Two moderators deciding at once (or a moderator and the author withdrawing)
+    are served one after the other: the second sees the first one's decision
+    and is told, instead of both succeeding and the author getting two answers.
+    SQLite serialises writers anyway; there the lock is a plain read.
+    """
+    status = db.session.scalar(sa.select(Proposal.status).where(Proposal.id == proposal.id)
+                               .with_for_update())
+    set_committed_value(proposal, "status", status)
+
+
 def _require_status(proposal: Proposal, *statuses: str) -> None:
+    _lock(proposal)
     if proposal.status not in statuses:
         raise DomainError(_l("This proposal is %(status)s: this cannot be done now.",
                              status=proposal.status_label))
@@ -199,6 +215,7 @@ ANSWER_MOVES = {
 def answer(proposal: Proposal, moderator: User, status: str, message: str,
            now: datetime) -> None:
     """Give a public answer: under study, retained or not retained, always with a text."""
+    _lock(proposal)
     if status not in ANSWER_MOVES.get(proposal.status, ()):
         raise DomainError(_l("This proposal is %(status)s: this answer is not possible now.",
                              status=proposal.status_label), "status")
@@ -302,11 +319,17 @@ def edit_comment(comment: Comment, body: str, now: datetime) -> None:
 
 
 def delete_comment(comment: Comment, now: datetime) -> None:
-    """The text goes; a line says the author deleted it, so replies keep their sense."""
-    comment.deleted_at = now
-    comment.body = ""
-    db.session.execute(sa.update(Proposal).where(Proposal.id == comment.proposal_id)
-                       .values(comment_count=Proposal.comment_count - 1))
+    """The text goes; a line says the author deleted it, so replies keep their sense.
+
+    Deleting twice (a double tap, two tabs at once) counts once: only the request whose
+    UPDATE still finds the comment undeleted lowers the counter."""
+    deleted = db.session.execute(
+        sa.update(Comment).where(Comment.id == comment.id, Comment.deleted_at.is_(None))
+        .values(deleted_at=now, body="")).rowcount
+    db.session.expire(comment, ["deleted_at", "body"])
+    if deleted:
+        db.session.execute(sa.update(Proposal).where(Proposal.id == comment.proposal_id)
+                           .values(comment_count=Proposal.comment_count - 1))
 
 
 # --- Reports and hiding --------------------------------------------------------------------
@@ -315,8 +338,14 @@ def report(reporter: User, proposal: Proposal, reason: str, details: str | None,
            now: datetime, comment: Comment | None = None) -> bool:
     """Record a report; hide the content once enough different people reported it.
 
-    Returns False when this person had already reported it (nothing changes)."""
+    Returns False when this person had already reported it (nothing changes).
+
+    Reports on one content are taken one at a time (its row is locked first): two taps
+    of one person make one report, not a unique-constraint error, and reports arriving
+    together all count towards hiding it."""
     target = comment or proposal
+    db.session.refresh(target, ["report_count", "hidden_at", "hidden_reason"],
+                       with_for_update=True)
     exists = sa.select(Report.id).where(Report.reporter_id == reporter.id,
                                         Report.proposal_id == proposal.id)
     exists = exists.where(Report.comment_id == comment.id) if comment else \
@@ -342,8 +371,11 @@ def report(reporter: User, proposal: Proposal, reason: str, details: str | None,
 
 def decide_reports(moderator: User, proposal: Proposal, comment: Comment | None,
                    decision: str, now: datetime) -> None:
-    """Close the open reports on a content: keep it visible, or keep it hidden."""
+    """Close the open reports on a content: keep it visible, or keep it hidden (one
+    decision or report at a time on a content: its row is locked, as in ``report``)."""
     target = comment or proposal
+    db.session.refresh(target, ["report_count", "hidden_at", "hidden_reason"],
+                       with_for_update=True)
     query = sa.update(Report).where(Report.proposal_id == proposal.id,
                                     Report.resolved_at.is_(None))
     query = query.where(Report.comment_id == comment.id) if comment else \

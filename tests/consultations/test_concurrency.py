@@ -102,3 +102,24 @@ def test_parallel_votes_of_different_people_are_all_kept(app, committed, now):
     assert outcomes == ["ok"] * 8
     assert _count(Ballot, consultation_id) == 8
     assert _count(Participation, consultation_id) == 8
+
+
+def test_one_person_confirming_from_six_tabs_at_once_votes_once(app, committed):
+    """Through HTTP: one receipt; the other tabs say the vote is already recorded."""
+    from participation.core.models import utcnow
+    from tests.concurrency import at_once, client_of
+    from tests.consultations.helpers import form_data
+
+    consultation_id, [person_id] = _setup(committed, 1, utcnow() - timedelta(days=2))
+    consultation = db.session.get(Consultation, consultation_id)
+    data = form_data(consultation)
+    person = db.session.get(User, person_id)
+    clients = [client_of(app, person) for _ in range(6)]
+    url = f"/consultations/{consultation_id}/voter/confirmer"
+    responses = at_once([lambda c=c: c.post(url, data=data) for c in clients])
+    statuses = sorted(getattr(r, "status_code", r) for r in responses)
+    assert statuses[0] == 200 and all(s in (400, 409) for s in statuses[1:]), statuses
+    for refused in (r for r in responses if r.status_code != 200):
+        assert "déjà" in refused.get_data(as_text=True)  # "already voted / recorded"
+    assert _count(Ballot, consultation_id) == 1
+    assert _count(Participation, consultation_id) == 1

@@ -100,3 +100,23 @@ def test_parallel_joins_of_one_person_make_one_registration(app, committed, now)
     assert sorted(outcomes) == ["refused"] * 5 + ["registered"]
     project = db.session.get(SharedProject, project_id)
     assert services.recount(project) == 1
+
+
+def test_the_last_place_through_http_goes_to_one_person_the_others_wait(app, committed):
+    """Six people tap "Register" for the one place left: one gets it, five are told their
+    rank on the waiting list; nobody sees an error page."""
+    from participation.core.models import utcnow
+    from tests.concurrency import at_once, client_of
+
+    project_id, people = _setup(committed, 6, utcnow() - timedelta(days=2), capacity=1)
+    clients = [client_of(app, db.session.get(User, p)) for p in people]
+    url = f"/projets/{project_id}/inscription"
+    responses = at_once([lambda c=c: c.post(url, data={"companions": "0"}, follow_redirects=True)
+                         for c in clients])
+    assert [getattr(r, "status_code", r) for r in responses] == [200] * 6
+    pages = [r.get_data(as_text=True) for r in responses]
+    assert sum("À bientôt" in page for page in pages) == 1
+    assert sum("vous êtes numéro" in page for page in pages) == 5
+    project = db.session.get(SharedProject, project_id)
+    db.session.refresh(project)
+    assert project.places_taken == services.recount(project) == 1
