@@ -15,7 +15,7 @@ from participation.accounts.forms import SearchPeopleForm
 from participation.accounts.models import User
 from participation.core.errors import DomainError
 from participation.core.forms import to_paris, to_utc
-from participation.core.http import commit_or_explain, form_error, page_number
+from participation.core.http import MAX_ID, commit_or_explain, form_error, page_number
 from participation.core.models import utcnow
 from participation.core.permissions import has_perm, require
 from participation.core.uploads import store_image
@@ -266,7 +266,9 @@ def _data_from(form: ProjectForm) -> services.ProjectData:
     proposals = list(
         db.session.scalars(
             sa.select(Proposal).where(
-                Proposal.id.in_(numbers), Proposal.status.in_(PUBLIC_STATUSES)
+                # Beyond any id, a number names nothing (and SQLite cannot compare it).
+                Proposal.id.in_([n for n in numbers if n <= MAX_ID]),
+                Proposal.status.in_(PUBLIC_STATUSES),
             )
         )
     )
