@@ -106,6 +106,18 @@ class CleanRequest(Request):
 MAX_ID = 2**31 - 1
 
 
+def parse_id(value) -> int | None:
+    """A database id read from a query string or a hidden field, else None.
+
+    ``str.isdigit`` is not enough: "²" passes it and ``int`` then refuses it.
+    """
+    text = value if isinstance(value, str) else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
 class IdConverter(IntegerConverter):
     """``<int:…>`` in routes: a number beyond any id is a 404, not a database error."""
 

@@ -15,7 +15,7 @@ from participation.accounts.forms import SearchPeopleForm
 from participation.accounts.models import User
 from participation.core.errors import DomainError
 from participation.core.forms import to_paris, to_utc
-from participation.core.http import MAX_ID, commit_or_explain, form_error, page_number
+from participation.core.http import MAX_ID, commit_or_explain, form_error, page_number, parse_id
 from participation.core.models import utcnow
 from participation.core.permissions import has_perm, require
 from participation.core.uploads import store_image
@@ -501,7 +501,7 @@ def attendance(project_id, session_id):
     project = _manage(project_id)
     session_ = _session(project, session_id)
     if request.method == "POST":
-        ids = {int(v) for v in request.form.getlist("present") if v.isdigit()}
+        ids = {parse_id(v) for v in request.form.getlist("present")} - {None}
         count = services.mark_attendance(session_, current_user, ids, utcnow())
         db.session.commit()
         flash(_l("Attendance saved: %(num)d present.", num=count), "success")

@@ -607,3 +607,39 @@ def test_ids_too_large_for_the_database_are_not_found(client, login, admin):
                  f"/conseil/reunions/{10**20}/presences"):
         assert client.get(path).status_code == 404, path
     assert client.get(f"/propositions?page={10**30}").status_code == 200
+
+
+# Values read straight from the request, outside WTForms: ids in query strings and
+# hidden fields, the ballot, attendance. Digits that int() refuses ("²" passes
+# str.isdigit) and numbers beyond any id.
+ODD_NUMBERS = ["²", "¹²", str(10**30), "9" * 5000, "-1", "1e309", "\x00", "%FF"]
+
+
+def test_hostile_values_outside_the_forms(request, client, login):
+    world = World(request)
+    proposal, comment, sheet = world.published, world.comment, world.sheet
+    project, project_session = world.project, world.project_session
+    cases = [
+        ("admin", "get", "/fiches-action", "centre"),
+        ("admin", "get", "/fiches-action", "commune"),
+        ("admin", "get", "/fiches-action/nouvelle", "proposition"),
+        ("admin", "get", "/fiches-action/moyens-demandes", "partenaire"),
+        ("admin", "post", f"/moderation/signalements/{proposal.id}", "comment"),
+        ("verified", "post", f"/propositions/{proposal.id}/commentaires", "parent"),
+        ("verified", "get", f"/propositions/{proposal.id}/signaler", "commentaire"),
+        ("animator", "post",
+         f"/projets/{project.id}/seances/{project_session.id}/presences", "present"),
+        (None, "get", "/api/proposals", "page"),
+        (None, "get", "/api/proposals", "per_page"),
+        (None, "get", "/propositions", "page"),
+    ]
+    failures = []
+    for role, method, path, name in cases:
+        login(getattr(world, role)) if role else client.get("/deconnexion")
+        for value in ODD_NUMBERS:
+            data = {name: value, "body": "Une réponse.", "decision": "keep"}
+            response = (client.get(path, query_string={name: value}) if method == "get"
+                        else client.post(path, data=data))
+            if response.status_code >= 500:
+                failures.append(f"{method} {path} {name}={value[:20]!r}")
+    assert comment and sheet and failures == [], failures
