@@ -323,7 +323,7 @@ def complete(sheet_id):
     sheet = _sheet(sheet_id)
     require("actions.move", sheet)
     form = CompleteForm()
-    results = {o.id: request.form.get(f"result_{o.id}", "")[:500] for o in sheet.objectives}
+    results = {o.id: request.form.get(f"result_{o.id}", "") for o in sheet.objectives}
     if form.validate_on_submit() and commit_or_explain(
             lambda: services.complete(sheet, current_user, form.evaluation.data, results,
                                       utcnow()), form):

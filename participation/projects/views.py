@@ -252,7 +252,7 @@ def _project_form(project=None) -> ProjectForm:
             form.communes.data = sorted({c.commune_id for c in own if c.commune_id})
             form.roles = {}
     else:
-        form.roles = {c.id: request.form.get(f"role_{c.id}", "")[:300] for c in centres}
+        form.roles = {c.id: request.form.get(f"role_{c.id}", "") for c in centres}
     return form
 
 
@@ -262,7 +262,10 @@ def _data_from(form: ProjectForm) -> services.ProjectData:
     communes = list(
         db.session.scalars(sa.select(Commune).where(Commune.id.in_(form.communes.data or [])))
     )
-    numbers = [int(n) for n in re.findall(r"\d+", form.proposals.data or "")][:50]
+    numbers = [int(n) for n in re.findall(r"\d+", form.proposals.data or "")]
+    if len(numbers) > 50:
+        raise DomainError(_l("A project answers at most %(max)d proposals.", max=50),
+                          "proposals")
     proposals = list(
         db.session.scalars(
             sa.select(Proposal).where(

@@ -643,3 +643,30 @@ def test_hostile_values_outside_the_forms(request, client, login):
             if response.status_code >= 500:
                 failures.append(f"{method} {path} {name}={value[:20]!r}")
     assert comment and sheet and failures == [], failures
+
+
+def test_too_long_is_refused_in_words_not_cut(client, login, animator, session):
+    """Text read outside WTForms was cut silently (a centre's role in a project at 300
+    characters, 50 proposal numbers): now refused, with what was typed kept."""
+    from participation.projects.models import SharedProject
+    from tests.projects.helpers import centre
+
+    login(animator)
+    matisse = centre("Matisse")
+    page = client.get("/projets/nouveau")
+    form = read_form(page.get_data(as_text=True), {"title", "description"}, "/projets/nouveau")
+    data = {**form["data"], "title": "Sortie à la mer", "description": "Une journée.",
+            "place": "Wissant", "centres": [str(matisse.id)],
+            "starts_at": "2027-06-01T09:00", "ends_at": "2027-06-01T18:00",
+            "registration_opens_at": "2027-05-01T09:00",
+            "registration_closes_at": "2027-05-20T18:00",
+            f"role_{matisse.id}": "r" * 301}
+    before = session.scalar(sa.select(sa.func.count()).select_from(SharedProject))
+    response = client.post("/projets/nouveau", data=data)
+    assert response.status_code == 200
+    assert "300" in response.get_data(as_text=True) and "r" * 301 in response.get_data(
+        as_text=True)
+    data.update({f"role_{matisse.id}": "organise", "proposals": " ".join(["1"] * 51)})
+    response = client.post("/projets/nouveau", data=data)
+    assert response.status_code == 200 and "50" in response.get_data(as_text=True)
+    assert session.scalar(sa.select(sa.func.count()).select_from(SharedProject)) == before
