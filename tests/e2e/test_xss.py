@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from participation.accounts.models import Role, User
 from participation.accounts.services import pseudonym_key
+from participation.core.http import clean_input
 from participation.core.models import utcnow
 from participation.extensions import db
 from participation.territory.models import Centre, Commune
@@ -98,8 +99,10 @@ SHORT = [
     "<details open ontoggle=xssHit(7)>",
     "'-xssHit(8)-'",
 ]
-LONG = "\n\n".join(CORPUS)          # Markdown texts of up to 10,000 characters
-MID = "\n\n".join(CORPUS)[:1900]    # texts of up to 2,000 characters
+# As a request delivers them: without NUL and other controls (CleanRequest removes them;
+# tests/core/test_hostile_forms.py checks that), which PostgreSQL would refuse anyway.
+LONG = clean_input("\n\n".join(CORPUS))  # Markdown texts of up to 10,000 characters
+MID = LONG[:1900]                         # texts of up to 2,000 characters
 
 
 def short(index: int, tag: str = "") -> str:
