@@ -11,7 +11,6 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
 
 from participation.config import INSTANCE, ROOT, Config
 from participation.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -19,15 +18,6 @@ from participation.extensions import babel, csrf, db, limiter, login_manager, mi
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
        "base-uri 'self'; object-src 'none'")
-
-
-class DatabaseId(IntegerConverter):
-    """``<int:…>`` in routes: ids are database integers (32 bits on PostgreSQL), so a larger
-    number names nothing and is a 404, never a 500 from the database driver."""
-
-    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1,  # noqa: A002
-                 signed=False):
-        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(config: type | dict | None = None) -> Flask:
@@ -39,6 +29,10 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     _configure_secret_key(app)
+    from participation.core.http import CleanRequest, IdConverter
+
+    app.request_class = CleanRequest
+    app.url_map.converters["int"] = IdConverter
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
@@ -53,8 +47,6 @@ def create_app(config: type | dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     limiter.init_app(app)
     _configure_login(app)
-    # Before the blueprints: their rules take the converters in place when added.
-    app.url_map.converters["int"] = DatabaseId
     _register_blueprints(app)
     _configure_templates(app)
     _configure_responses(app)

@@ -1,12 +1,14 @@
 """Flask extensions, created unbound and attached in create_app."""
 
 from flask_babel import Babel
+from flask_babel.speaklater import LazyString
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from markupsafe import escape
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -30,3 +32,11 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+# Flask-Babel's lazy strings say they are HTML already (``__html__`` returns the text as
+# is), so Jinja does not escape them: ``_l("Hello %(name)s", name=pseudonym)`` in a flash
+# message or an error would put the pseudonym into the page as markup (a stored XSS the
+# browser tests found). Our messages hold no markup: escape them like any text. The same
+# method is what Flask's session serialiser uses for flashed messages.
+LazyString.__html__ = lambda self: escape(str(self))  # type: ignore[method-assign]

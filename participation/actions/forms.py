@@ -5,14 +5,13 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from participation.core.forms import CheckboxesField, strip_line
+from participation.core.forms import CheckboxesField, DateField, strip_line, to_id
 from participation.council.forms import NUMBERS, parse_numbers
 
 REQUIRED = _l("This field is required.")
@@ -25,8 +24,8 @@ class SheetForm(FlaskForm):
                             validators=[DataRequired(REQUIRED), Length(max=10_000)])
     context = TextAreaField(_l("Context (optional)"), validators=[Optional(),
                                                                  Length(max=10_000)])
-    communes = CheckboxesField(_l("Communes concerned"), coerce=int, validate_choice=False)
-    proposals = CheckboxesField(_l("Retained proposals it comes from"), coerce=int,
+    communes = CheckboxesField(_l("Communes concerned"), coerce=to_id, validate_choice=False)
+    proposals = CheckboxesField(_l("Retained proposals it comes from"), coerce=to_id,
                               validate_choice=False)
     consultations = StringField(_l("Consultations concerned (numbers, optional)"),
                                 filters=[strip_line],
@@ -53,7 +52,7 @@ class ObjectiveForm(FlaskForm):
 
 
 class ActorForm(FlaskForm):
-    organisation = SelectField(_l("Centre or partner"), coerce=int, validate_choice=False)
+    organisation = SelectField(_l("Centre or partner"), coerce=to_id, validate_choice=False)
     group = StringField(_l("Or a group of inhabitants"), filters=[strip_line],
                         validators=[Optional(), Length(max=200)])
     role = StringField(_l("Role"), filters=[strip_line],
@@ -69,7 +68,7 @@ class MeansForm(FlaskForm):
     kind = SelectField(_l("Kind of means"), choices=MEANS_CHOICES)
     what = StringField(_l("What"), filters=[strip_line],
                        validators=[DataRequired(REQUIRED), Length(max=300)])
-    organisation = SelectField(_l("From whom"), coerce=int, validate_choice=False)
+    organisation = SelectField(_l("From whom"), coerce=to_id, validate_choice=False)
     provider = StringField(_l("Or from whom, in words"), filters=[strip_line],
                            validators=[Optional(), Length(max=200)])
     amount = StringField(_l("Amount in euros (optional)"), filters=[strip_line],
@@ -83,7 +82,7 @@ class MilestoneForm(FlaskForm):
 
 
 class AgreementForm(FlaskForm):
-    partner = SelectField(_l("Partner"), coerce=int, validate_choice=False)
+    partner = SelectField(_l("Partner"), coerce=to_id, validate_choice=False)
     title = StringField(_l("Title of the agreement"), filters=[strip_line],
                         validators=[DataRequired(REQUIRED), Length(max=200)])
     signed_on = DateField(_l("Signed on"), validators=[DataRequired(REQUIRED)])

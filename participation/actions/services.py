@@ -486,6 +486,9 @@ def start(sheet: ActionSheet, actor: User, now: datetime) -> None:
     db.session.flush()
 
 
+RESULT_MAX = 500  # an objective's result (the column's length)
+
+
 def complete(sheet: ActionSheet, actor: User, evaluation: str, results: dict[int, str],
              now: datetime) -> None:
     """Complete with an evaluation and each objective's result against its target; the
@@ -499,7 +502,10 @@ def complete(sheet: ActionSheet, actor: User, evaluation: str, results: dict[int
         if not result:
             raise DomainError(_l("Give the result of each objective against its target."),
                               f"result_{objective.id}")
-        objective.result = result[:500]
+        if len(result) > RESULT_MAX:
+            raise DomainError(_l("Write each result in at most %(max)d characters.",
+                                 max=RESULT_MAX), f"result_{objective.id}")
+        objective.result = result
     _move(sheet, "complete")
     sheet.evaluation, sheet.completed_at = evaluation, now
     _event(sheet, actor, "completed", now)

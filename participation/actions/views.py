@@ -29,7 +29,7 @@ from participation.actions.models import (
 )
 from participation.consultations.models import Consultation
 from participation.core.errors import DomainError
-from participation.core.http import commit_or_explain, form_error, page_number
+from participation.core.http import commit_or_explain, form_error, page_number, parse_id
 from participation.core.models import utcnow
 from participation.core.pdf import document, pdf_available
 from participation.core.permissions import require
@@ -72,8 +72,7 @@ def _retained_proposals(sheet=None):
 def index():
     args = request.args
     def number(name):
-        value = args.get(name, "")
-        return int(value) if value.isdigit() else None
+        return parse_id(args.get(name))
     status = args.get("status") if args.get("status") in STATUS_LABELS else None
     page = page_number()
     pagination = queries.list_sheets(
@@ -113,8 +112,9 @@ def new():
     require("actions.create")
     form = SheetForm()
     _fill(form)
-    if request.method == "GET" and request.args.get("proposition", "").isdigit():
-        proposal = db.session.get(Proposal, int(request.args["proposition"]))
+    proposal_id = parse_id(request.args.get("proposition"))
+    if request.method == "GET" and proposal_id:
+        proposal = db.session.get(Proposal, proposal_id)
         if proposal is not None and proposal.status == "retained":
             form.proposals.data = [proposal.id]
             form.title.data = proposal.title
@@ -323,7 +323,7 @@ def complete(sheet_id):
     sheet = _sheet(sheet_id)
     require("actions.move", sheet)
     form = CompleteForm()
-    results = {o.id: request.form.get(f"result_{o.id}", "")[:500] for o in sheet.objectives}
+    results = {o.id: request.form.get(f"result_{o.id}", "") for o in sheet.objectives}
     if form.validate_on_submit() and commit_or_explain(
             lambda: services.complete(sheet, current_user, form.evaluation.data, results,
                                       utcnow()), form):
@@ -348,8 +348,7 @@ def requested_means():
     """Means requested from partner X, for the Conseil."""
     require("actions.means_report")
     partners = _organisations("partner")
-    partner_id = request.args.get("partenaire", "")
-    partner_id = int(partner_id) if partner_id.isdigit() else None
+    partner_id = parse_id(request.args.get("partenaire"))
     means = queries.means_requested_from(partner_id, current_user)
     return render_template("actions/means.html", means=means, partners=partners,
                            partner_id=partner_id)

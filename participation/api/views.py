@@ -53,12 +53,14 @@ def _positive(name: str, default: int, maximum: int | None = None) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or int(raw) < 1 or (maximum is not None and int(raw) > maximum):
+    # isdigit alone lets "²" through to int(), which refuses it.
+    number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
+    if number < 1 or (maximum is not None and number > maximum):
         if maximum is None:
             raise BadParameter(_l("“%(name)s” must be a whole number from 1.", name=name))
         raise BadParameter(_l("“%(name)s” must be a whole number from 1 to %(max)d.",
                               name=name, max=maximum))
-    return int(raw)
+    return number
 
 
 def _json(payload, status: int = 200):

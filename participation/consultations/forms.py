@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     IntegerField,
     RadioField,
     SelectField,
@@ -14,7 +13,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from participation.consultations.models import DEFAULT_GRADES, JUDGMENT, QUESTION_KINDS
-from participation.core.forms import CheckboxesField, strip_line
+from participation.core.forms import CheckboxesField, DateTimeLocalField, strip_line
 
 
 class ConsultationForm(FlaskForm):

@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
@@ -14,7 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from participation.core.forms import CheckboxesField, strip_line
+from participation.core.forms import CheckboxesField, DateField, strip_line
+from participation.core.http import MAX_ID
 
 REQUIRED = _l("This field is required.")
 NUMBERS = Regexp(r"^[\d\s,;]*$", message=_l("Numbers only, separated by commas."))
@@ -23,7 +23,7 @@ NUMBERS = Regexp(r"^[\d\s,;]*$", message=_l("Numbers only, separated by commas."
 def parse_numbers(value: str | None) -> list[int]:
     """``"12, 4 7"`` → ``[12, 4, 7]`` (for the links fields)."""
     cleaned = (value or "").replace(",", " ").replace(";", " ").split()
-    return [int(n) for n in cleaned if n.isdigit() and int(n) > 0]
+    return [int(n) for n in cleaned if n.isdecimal() and 0 < int(n) <= MAX_ID]
 
 
 class _Links:

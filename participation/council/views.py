@@ -638,7 +638,7 @@ def _register_filters():
     body = next((b for b in bodies if b.slug == form.body.data), None)
     years = queries.register_years(body)
     form.year.choices = [("", _l("All years"))] + [(str(y), str(y)) for y in years]
-    year = int(form.year.data) if (form.year.data or "").isdigit() else None
+    year = int(form.year.data) if form.year.data in {str(y) for y in years} else None
     return form, body, year
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from participation.core.errors import DomainError
-from participation.core.http import form_error
+from participation.core.http import form_error, parse_id
 from participation.core.models import utcnow
 from participation.core.permissions import require
 from participation.extensions import db
@@ -83,7 +83,7 @@ def decide_reports(proposal_id):
     require("proposals.moderate", proposal)
     comment = None
     if request.form.get("comment"):
-        comment = db.session.get(Comment, request.form.get("comment", type=int) or 0)
+        comment = db.session.get(Comment, parse_id(request.form.get("comment")) or 0)
         if comment is None or comment.proposal_id != proposal.id:
             abort(404)
     decision = request.form.get("decision")

@@ -5,7 +5,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     IntegerField,
     RadioField,
     SelectField,
@@ -14,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from participation.core.forms import CheckboxesField, strip_line
+from participation.core.forms import CheckboxesField, DateTimeLocalField, strip_line, to_id
 from participation.projects.models import HELP_KINDS
 from participation.projects.services import MAX_COMPANIONS
 
@@ -31,10 +30,10 @@ class ProjectForm(FlaskForm):
         _l("Description"), validators=[Optional(), Length(max=20000)],
         description=_l("What, for whom, what it costs, what to bring. Markdown allowed."))
     theme = SelectField(_l("Theme"), validators=[Optional()])
-    centres = CheckboxesField(_l("Centres taking part"), coerce=int,
+    centres = CheckboxesField(_l("Centres taking part"), coerce=to_id,
                               validators=[InputRequired(_l("Choose at least one centre "
                                                            "taking part."))])
-    communes = CheckboxesField(_l("Communes concerned"), coerce=int,
+    communes = CheckboxesField(_l("Communes concerned"), coerce=to_id,
                                validators=[InputRequired(_l("Choose at least one commune "
                                                             "concerned."))])
     place = StringField(_l("Place"), filters=[strip_line],

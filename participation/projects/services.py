@@ -90,6 +90,9 @@ class ProjectData:
     remove_picture: bool = False
 
 
+ROLE_MAX = 300  # a centre's role in a project (the column's length)
+
+
 def _check(data: ProjectData, staff: User) -> None:
     if not clean_line(data.title):
         raise DomainError(_l("Give the project a title."), "title")
@@ -101,6 +104,9 @@ def _check(data: ProjectData, staff: User) -> None:
                           "centres")
     if not data.communes:
         raise DomainError(_l("Choose at least one commune concerned."), "communes")
+    if any(len(clean_line(role)) > ROLE_MAX for _centre, role in data.centres):
+        raise DomainError(_l("Describe each centre's role in at most %(max)d characters.",
+                             max=ROLE_MAX), "centres")
     if data.ends_at < data.starts_at:
         raise DomainError(_l("The end must come after the start."), "ends_at")
     if data.registration_closes_at <= data.registration_opens_at:

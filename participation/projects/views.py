@@ -15,7 +15,7 @@ from participation.accounts.forms import SearchPeopleForm
 from participation.accounts.models import User
 from participation.core.errors import DomainError
 from participation.core.forms import to_paris, to_utc
-from participation.core.http import commit_or_explain, form_error, page_number
+from participation.core.http import MAX_ID, commit_or_explain, form_error, page_number, parse_id
 from participation.core.models import utcnow
 from participation.core.permissions import has_perm, require
 from participation.core.uploads import store_image
@@ -252,7 +252,7 @@ def _project_form(project=None) -> ProjectForm:
             form.communes.data = sorted({c.commune_id for c in own if c.commune_id})
             form.roles = {}
     else:
-        form.roles = {c.id: request.form.get(f"role_{c.id}", "")[:300] for c in centres}
+        form.roles = {c.id: request.form.get(f"role_{c.id}", "") for c in centres}
     return form
 
 
@@ -262,11 +262,16 @@ def _data_from(form: ProjectForm) -> services.ProjectData:
     communes = list(
         db.session.scalars(sa.select(Commune).where(Commune.id.in_(form.communes.data or [])))
     )
-    numbers = [int(n) for n in re.findall(r"\d+", form.proposals.data or "")][:50]
+    numbers = [int(n) for n in re.findall(r"\d+", form.proposals.data or "")]
+    if len(numbers) > 50:
+        raise DomainError(_l("A project answers at most %(max)d proposals.", max=50),
+                          "proposals")
     proposals = list(
         db.session.scalars(
             sa.select(Proposal).where(
-                Proposal.id.in_(numbers), Proposal.status.in_(PUBLIC_STATUSES)
+                # Beyond any id, a number names nothing (and SQLite cannot compare it).
+                Proposal.id.in_([n for n in numbers if n <= MAX_ID]),
+                Proposal.status.in_(PUBLIC_STATUSES),
             )
         )
     )
@@ -499,7 +504,7 @@ def attendance(project_id, session_id):
     project = _manage(project_id)
     session_ = _session(project, session_id)
     if request.method == "POST":
-        ids = {int(v) for v in request.form.getlist("present") if v.isdigit()}
+        ids = {parse_id(v) for v in request.form.getlist("present")} - {None}
         count = services.mark_attendance(session_, current_user, ids, utcnow())
         db.session.commit()
         flash(_l("Attendance saved: %(num)d present.", num=count), "success")

@@ -17,7 +17,7 @@ from participation.accounts.models import User
 from participation.actions.queries import sheets_of_proposal
 from participation.core.errors import DomainError
 from participation.core.forms import OTHER_COMMUNE, fill_communes
-from participation.core.http import commit_or_explain, form_error, page_number
+from participation.core.http import commit_or_explain, form_error, page_number, parse_id
 from participation.core.limits import person_or_address
 from participation.core.models import utcnow
 from participation.core.permissions import has_perm, require
@@ -338,7 +338,7 @@ def comment(proposal_id):
     form = CommentForm()
     parent = None
     if request.form.get("parent"):
-        parent = db.session.get(Comment, request.form.get("parent", type=int) or 0)
+        parent = db.session.get(Comment, parse_id(request.form.get("parent")) or 0)
         if parent is None or parent.proposal_id != proposal.id:
             abort(404)
     if form.validate_on_submit():
@@ -411,7 +411,7 @@ def report(proposal_id):
     target = None
     if request.values.get("commentaire"):
         proposal, target = _load_comment(
-            proposal_id, request.values.get("commentaire", type=int) or 0
+            proposal_id, parse_id(request.values.get("commentaire")) or 0
         )
     form = ReportForm()
     if form.validate_on_submit():

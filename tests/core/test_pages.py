@@ -144,3 +144,22 @@ def test_behind_a_proxy_rate_limits_count_the_visitor_address():
 
     response = app.test_client().get("/address", headers={"X-Forwarded-For": "203.0.113.7"})
     assert response.text == "203.0.113.7"
+
+
+def test_translated_messages_escape_what_people_typed(app, client, session):
+    """Flask-Babel's lazy strings claimed to be HTML: a pseudonym in a flash message ran."""
+    from flask import render_template_string
+    from flask_babel import lazy_gettext as _l
+
+    from tests import factories
+
+    payload = "<script>alert(1)</script>"
+    with app.test_request_context():
+        html = render_template_string("{{ m }}", m=_l("Hello %(name)s, you are logged in.",
+                                                      name=payload))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+    user = factories.UserFactory(pseudonym=payload)
+    page = client.post("/connexion", data={"login": user.email, "password": factories.PASSWORD},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and payload not in page

@@ -64,7 +64,8 @@ def test_the_life_of_an_idea(site, live_app, tmp_path):
     log_in(page, neighbour)
     page.goto(proposal_url)
     page.locator("#support button").click()
-    assert page.locator("#support input[name=support][value='0']").count() == 1
+    # Waits for the page after the post (count() alone raced it on a busy machine).
+    page.locator("#support input[name=support][value='0']").wait_for(state="attached")
     page.fill("#body", "Très bonne idée, surtout près du phare.")
     page.locator(f"form[action='{proposal_url}/commentaires'] >> nth=-1").locator(
         "button").click()
