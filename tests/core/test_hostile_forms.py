@@ -21,6 +21,7 @@ import importlib
 import io
 import pkgutil
 import struct
+import time
 import zlib
 from datetime import timedelta
 from functools import cached_property
@@ -388,6 +389,20 @@ class World:
         return person, code
 
     @cached_property
+    def two_factor_user(self):
+        """An animator who turned two-step verification on."""
+        import pyotp
+
+        from participation.accounts import security
+        from participation.core.models import utcnow
+
+        person = self.animator
+        secret = security.start_setup(person)
+        security.confirm_setup(person, pyotp.TOTP(secret).now(), utcnow())
+        db.session.commit()
+        return person
+
+    @cached_property
     def reset_token(self):
         from participation.accounts.tokens import fingerprint, make_token
 
@@ -417,6 +432,18 @@ SCENARIOS = {
     "accounts.VerifyResidenceForm": S(
         role="animator", page=lambda w: f"/accueil/habitant/{w.inhabitant.id}/verifier"),
     "accounts.GrantRoleForm": S(role="admin", page=lambda w: "/admin/roles"),
+    "accounts.TwoFactorSetupForm": S(role="animator", page=lambda w: "/compte/securite/activer"),
+    "accounts.DisableTwoFactorForm": S(role="two_factor_user", page=lambda w: "/compte/securite"),
+    # Between the password and the code: no one is logged in yet.
+    "accounts.TwoFactorCodeForm": S(role=None, page=lambda w: "/connexion/code",
+                                    then=lambda w, session: session.update(pending_login={
+                                        "uid": w.two_factor_user.id,
+                                        "token": w.two_factor_user.session_token,
+                                        "at": time.time(), "remember": False, "next": None})),
+    # The password typed long ago: a sensitive page asks for it again.
+    "accounts.ReauthenticateForm": S(role="animator", prefix="reauth-",
+                                     page=lambda w: "/compte/securite/activer",
+                                     then=lambda w, session: session.update(auth_at=0)),
     # proposals and moderation
     "proposals.ProposalForm": S(role="inhabitant", page=lambda w: "/propositions/nouvelle"),
     "proposals.ModerationForm": S(role="animator",
@@ -554,6 +581,9 @@ def test_hostile_values_in_every_field(name, request, client, login, nul_watch):
     path = scenario["page"](world)
     if scenario["role"]:
         login(getattr(world, scenario["role"]))
+    if scenario.get("then"):  # a session set up beyond logging in
+        with client.session_transaction() as flask_session:
+            scenario["then"](world, flask_session)
     prefix = scenario.get("prefix", "")
     with request.getfixturevalue("app").test_request_context():
         fields = {field.name: field for field in form_class(prefix=prefix.rstrip("-"))
