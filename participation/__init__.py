@@ -249,6 +249,11 @@ def _configure_responses(app: Flask) -> None:
             # Pages for a logged-in person (or showing a secret link, an address or what
             # was typed) must not stay in a shared computer's cache.
             response.headers.setdefault("Cache-Control", "private, no-store")
+        if response.cache_control.public:
+            # Any shared cache may keep this response (open data API, static files): it
+            # must never carry a session cookie, e.g. one just restored from a "stay logged
+            # in" cookie. The session is saved again on the next private page.
+            session.modified = False
         return response
 
     _configure_static_caching(app)

@@ -31,7 +31,10 @@ _BEFORE_SETUP = {"static", "accounts.two_factor_setup", "accounts.logout", "core
 def guard_staff_sessions():
     """Staff sessions end after STAFF_IDLE_MINUTES without a request; admins pass the
     second step (or set it up) before anything else."""
-    if request.endpoint in (None, "static") or not current_user.is_authenticated:
+    # The open data API is the same for everyone and may be cached publicly: its responses
+    # must never carry the session cookie (which refreshing last_seen would set).
+    if (request.endpoint in (None, "static") or request.blueprint == "api"
+            or not current_user.is_authenticated):
         return None
     user = current_user._get_current_object()
     if user.is_staff:

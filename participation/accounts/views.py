@@ -19,6 +19,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
+from werkzeug.exceptions import HTTPException
 
 from participation.accounts import services
 from participation.accounts.forms import (
@@ -67,12 +68,14 @@ bp = Blueprint("accounts", __name__)
 # limit per address alone: a centre's public computers share one address, and
 # one person's typing mistakes must not lock out the whole room.
 def _login_value() -> str:
-    return fold(
-        request.form.get("login")
-        or request.form.get("email")
-        or request.form.get("pseudonym")
-        or ""
-    )[:254]
+    try:
+        form = request.form
+    except HTTPException:
+        # A body too large (413) or unreadable: the view answers that. Raising here would
+        # make Flask-Limiter believe its storage is down and switch to fresh in-memory
+        # counters, so one oversized POST would wipe every count of the process.
+        return ""
+    return fold(form.get("login") or form.get("email") or form.get("pseudonym") or "")[:254]
 
 
 def _address_and_account() -> str:

@@ -32,6 +32,10 @@ def _limited_doors(ids):
         ("inhabitant", f"/consultations/{ids['consultation']}/voter/confirmer", 30),
         ("inhabitant", f"/projets/{ids['project']}/inscription", 30),
         ("inhabitant", f"/projets/{ids['project']}/aider", 20),
+        # Two-step verification: codes typed at login (between password and code), and
+        # turning it off (password and code again).
+        ("pending animator", "/connexion/code", 5),
+        ("animator", "/compte/securite/desactiver", 10),
     ]
 
 
@@ -51,17 +55,36 @@ def targets(session, inhabitant, animator):
     }
 
 
-@pytest.mark.parametrize("door", range(15))
+@pytest.mark.parametrize("door", range(17))
 def test_every_writing_door_is_rate_limited(client, login, request, targets, door):
     who, path, passing = _limited_doors(targets)[door]
-    if who != "anonymous":
-        login(request.getfixturevalue(who))
+    if who.startswith("pending "):  # has typed the right password, not the code yet
+        person = request.getfixturevalue(who.split()[1])
+        factories.with_two_factor(person)
+        response = client.post("/connexion", data={"login": person.email,
+                                                   "password": factories.PASSWORD})
+        assert response.location == "/connexion/code"
+    elif who != "anonymous":
+        person = login(request.getfixturevalue(who))
+        if path.startswith("/compte/securite"):
+            factories.with_two_factor(person)
     for _ in range(passing):
         assert client.post(path, data={}).status_code != 429, path
     blocked = client.post(path, data={})
     assert blocked.status_code == 429, path
     assert "Trop de tentatives" in blocked.text
     assert "Attendez quelques minutes" in blocked.text
+
+
+def test_an_oversized_form_does_not_wipe_the_counts(app, client, monkeypatch):
+    """Flask-Limiter takes an error while it counts for its storage being down, and goes on
+    with fresh counters in memory: reading a too large form there must not raise."""
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+    for _ in range(5):
+        client.post("/mot-de-passe-oublie", data={})
+    for path in ("/connexion", "/inscription"):
+        assert client.post(path, data={"login": "x" * 2000}).status_code == 413
+    assert client.post("/mot-de-passe-oublie", data={}).status_code == 429
 
 
 def test_the_429_page_speaks_english_too(client):

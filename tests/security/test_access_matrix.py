@@ -49,6 +49,11 @@ DEFAULT_ARGS = {
 }
 FIXED = {"slug": "presidents", "part": "objectifs", "move": "soumettre", "token": "x.y.z",
          "name": "absent.jpg", "filename": "css/site.css"}
+# Fixed parts of a route that differ for one endpoint (or variant label).
+FIXED_FOR = {
+    "results.export": {"name": "centres"},  # a table of the dashboard
+    "results.export [no such table]": {"name": "absent"},
+}
 ARGS = {
     "proposals.detail": {"proposal_id": "draft"},
     "proposals.edit": {"proposal_id": "draft"},
@@ -85,15 +90,25 @@ EXPECTED = {
     "accounts.forgot_password": EVERYONE,
     "accounts.front_desk": DESK,
     "accounts.login": EVERYONE,
+    # The code step: for whoever has just typed the right password of an account with
+    # two-step verification (tests/accounts); anyone else is sent to the login page, or home
+    # when already logged in.
+    "accounts.login_code": LOGGED_IN,
     "accounts.logout": EVERYONE,
     "accounts.my_data": LOGGED_IN,
     "accounts.new_code": DESK,
     "accounts.profile": LOGGED_IN,
     "accounts.redeem_code": EVERYONE,
     "accounts.register": EVERYONE,
+    "accounts.recovery_codes": LOGGED_IN,  # without two-step verification: a message
     "accounts.reset_password": BAD_LINK,
     "accounts.revoke": ADMIN,
     "accounts.roles": ADMIN,
+    # Two-step verification: required for admins, offered to staff; nothing stops an
+    # inhabitant from protecting their own account too.
+    "accounts.security_settings": LOGGED_IN,
+    "accounts.two_factor_disable": LOGGED_IN,  # asks the password and a code in its form
+    "accounts.two_factor_setup": LOGGED_IN,
     "accounts.verify": DESK,
     "actions.abandon": MATISSE,
     "actions.add_agreement": MATISSE,
@@ -234,7 +249,12 @@ EXPECTED = {
     "proposals.support": LOGGED_IN,
     "proposals.themes": ADMIN,
     "proposals.withdraw": NOBODY,  # only its author withdraws it
+    # results.view: admins, directors and presidents, the federation (and representatives
+    # sitting in the Conseil).
     "results.dashboard": COUNCIL,
+    "results.export": COUNCIL,
+    "results.report_pdf": COUNCIL,
+    "results.report_view": COUNCIL,
     "static": EVERYONE,
     "territory.admin": ADMIN,
     "territory.centres": EVERYONE,
@@ -257,6 +277,7 @@ EXPECTED = {
     "council.meeting [held]": EVERYONE,
     "actions.detail [submitted]": COUNCIL | {"animator"},
     "api.action_sheet [submitted]": NOBODY,
+    "results.export [no such table]": NOBODY,
 }
 
 
@@ -283,6 +304,7 @@ VARIANTS = {
     "council.meeting [held]": ("council.meeting", {"meeting_id": "members_meeting"}),
     "actions.detail [submitted]": ("actions.detail", {"sheet_id": "submitted_sheet"}),
     "api.action_sheet [submitted]": ("api.action_sheet", {"sheet_id": "submitted_sheet"}),
+    "results.export [no such table]": ("results.export", {}),  # see FIXED_FOR
 }
 
 
@@ -297,10 +319,11 @@ def routes(app, world, ghost=False, variants=False):
                  for label, (endpoint, args) in VARIANTS.items()]
     for key, rule, overrides in todo:
         args = {**DEFAULT_ARGS, **overrides}
+        fixed = {**FIXED, **FIXED_FOR.get(key, {})}
         values = dict(rule.defaults or {})
         for name in rule.arguments - values.keys():
-            if name in FIXED:
-                values[name] = FIXED[name]
+            if name in fixed:
+                values[name] = fixed[name]
             else:
                 key_ = args[name]
                 values[name] = (999_999 if ghost or key_ is None

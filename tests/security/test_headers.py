@@ -72,6 +72,18 @@ def test_every_page_carries_the_security_headers(app, client, login, world, role
     assert not problems, "\n".join(problems)
 
 
+def test_a_remembered_login_sets_no_cookie_on_a_public_api_response(client, inhabitant):
+    """Flask-Login rebuilds the session from the "stay logged in" cookie on any request;
+    an API response any cache may keep must not carry that session."""
+    client.post("/connexion", data={"login": inhabitant.email, "password": PASSWORD,
+                                    "remember": "y"})
+    client.delete_cookie("session")  # the browser was closed
+    response = client.get("/api/proposals")
+    assert "public" in response.headers["Cache-Control"]
+    assert not response.headers.getlist("Set-Cookie")
+    assert client.get("/compte").status_code == 200  # still logged in on the next page
+
+
 def test_error_pages_carry_them_too(app, client, login, inhabitant, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("a bug")
