@@ -32,6 +32,7 @@ def _pages():
         "dashboard": "/resultats",
         "quarterly report": "/resultats/rapport",
         "dashboard CSV": "/resultats/figures.csv",
+        "home, logged in": "/",
     }
 
 
