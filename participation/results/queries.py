@@ -171,7 +171,8 @@ def _breakdown_rows(periods) -> sa.CompoundSelect:
     def acted(person, *columns):
         cur = sa.or_(*[_within(c, middle, end) for c in columns])
         prev = sa.or_(*[_within(c, start, middle) for c in columns])
-        return sa.select(person.label("person"), *tagged(cur, prev)).where(sa.or_(cur, prev))
+        return sa.select(person.label("person"), *tagged(cur, prev)).where(
+            sa.or_(*[_within(c, start, end) for c in columns]))
 
     acts = sa.union_all(
         acted(Proposal.author_id, Proposal.submitted_at, Proposal.published_at),
