@@ -196,7 +196,7 @@ def _breakdown_rows(periods) -> sa.CompoundSelect:
     return sa.union_all(accounts, proposals, votes, people, communes, centres)
 
 
-def _totals(periods, now: datetime, months: list[date]) -> tuple[list, list, dict, list]:
+def _totals(periods, now: datetime, months: list[date]) -> tuple[dict, dict, dict, list]:
     """The one-row figures of both periods, what waits in moderation and the months, in
     one statement."""
     (start, middle), (_, end) = periods
