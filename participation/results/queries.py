@@ -146,10 +146,6 @@ def _breakdown_rows(periods) -> sa.CompoundSelect:
     def kind(name):
         return sa.literal_column(f"'{name}'")
 
-    def tagged(cur, prev):
-        return (sa.case((cur, 1), else_=0).label("cur"),
-                sa.case((prev, 1), else_=0).label("prev"))
-
     created, verified = User.created_at, User.verified_at
     accounts = (sa.select(kind("accounts").label("kind"), User.commune_id.label("a"),
                           none.label("b"), none.label("label"),
@@ -167,28 +163,26 @@ def _breakdown_rows(periods) -> sa.CompoundSelect:
              .group_by(Participation.commune_id, Participation.channel))
 
     # People who took part at least once in each period (proposed, supported, commented,
-    # registered to a project or voted), by the commune of their account.
+    # registered to a project or voted), by the commune of their account: one row per act
+    # and period, tagged 0 for the current period and 1 for the previous one.
     def acted(person, *columns):
-        cur = sa.or_(*[_within(c, middle, end) for c in columns])
-        prev = sa.or_(*[_within(c, start, middle) for c in columns])
-        return sa.select(person.label("person"), *tagged(cur, prev)).where(
-            sa.or_(*[_within(c, start, end) for c in columns]))
+        return [sa.select(person.label("person"), sa.literal_column(str(tag)).label("tag"))
+                .where(sa.or_(*[_within(c, a, b) for c in columns]))
+                for tag, (a, b) in enumerate(reversed(periods))]
 
     acts = sa.union_all(
-        acted(Proposal.author_id, Proposal.submitted_at, Proposal.published_at),
-        acted(Support.user_id, Support.created_at),
-        acted(Comment.author_id, Comment.created_at),
-        acted(Registration.person_id, Registration.created_at),
-        sa.select(Participation.person_id, *tagged(Participation.day >= day_between,
-                                                   Participation.day < day_between))
-        .where(Participation.day >= first_day, Participation.day < day_after),
+        *acted(Proposal.author_id, Proposal.submitted_at, Proposal.published_at),
+        *acted(Support.user_id, Support.created_at),
+        *acted(Comment.author_id, Comment.created_at),
+        *acted(Registration.person_id, Registration.created_at),
+        *[sa.select(Participation.person_id, sa.literal_column(str(tag)))
+          .where(Participation.day >= a, Participation.day < b)
+          for tag, (a, b) in enumerate(((day_between, day_after), (first_day, day_between)))],
     ).subquery()
-    cols = acts.c
-    people = (sa.select(kind("people"), User.commune_id, none, none,
-                        sa.func.count(sa.distinct(sa.case((cols.cur == 1, cols.person)))),
-                        sa.func.count(sa.distinct(sa.case((cols.prev == 1, cols.person)))),
-                        zero, zero)
-              .select_from(acts).join(User, User.id == cols.person).group_by(User.commune_id))
+    people = (sa.select(kind("people"), User.commune_id, acts.c.tag, none,
+                        sa.func.count(sa.distinct(acts.c.person)), zero, zero, zero)
+              .select_from(acts).join(User, User.id == acts.c.person)
+              .group_by(User.commune_id, acts.c.tag))
     communes = sa.select(kind("communes"), Commune.id, Commune.population, Commune.name,
                          zero, zero, zero, zero)
     centres = sa.select(kind("centres"), Centre.id, none, Centre.short_name,
@@ -219,11 +213,17 @@ def _totals(periods, now: datetime, months: list[date]) -> tuple[dict, dict, dic
                 .where(sheet_proposals.c.proposal_id == Proposal.id,
                        ActionSheet.status.in_(statuses)).exists())
 
-    # The funnel: how far the proposals published in the period went.
-    completed = sa.or_(Proposal.status == "realised", has_sheet("completed"))
-    with_sheet = sa.or_(completed, has_sheet("validated", "in_progress"))
-    retained = sa.or_(with_sheet, Proposal.status == "retained")
-    published = Proposal.published_at
+    # The funnel: how far the proposals published in the period went (its step worked
+    # out once for each proposal: 3 completed, 2 with a fiche action, 1 retained).
+    step = sa.case((sa.or_(Proposal.status == "realised", has_sheet("completed")), 3),
+                   (has_sheet("validated", "in_progress"), 2),
+                   (Proposal.status == "retained", 1), else_=0)
+    published_in = (sa.select(Proposal.published_at, Proposal.recorded_by_id,
+                              step.label("step"))
+                    .where(_within(Proposal.published_at, instants[0], instants[-1]))
+                    # Materialised, so that the step is not worked out again for each count.
+                    .cte("published_in").prefix_with("MATERIALIZED"))
+    published, step = published_in.c.published_at, published_in.c.step
     rows = _one_row(
         sa.select(*both(Support.created_at)).where(within(Support.created_at)),
         sa.select(*both(Comment.created_at)).where(within(Comment.created_at),
@@ -236,11 +236,10 @@ def _totals(periods, now: datetime, months: list[date]) -> tuple[dict, dict, dic
         sa.select(*both(created, User.assisted_by_id.is_not(None)),
                   *[_count_if(_within(created, a, b)) for a, b in spans])
         .where(_within(created, instants[0], instants[-1])),
-        sa.select(*both(published, Proposal.recorded_by_id.is_not(None)),
-                  *both(published), *both(published, retained), *both(published, with_sheet),
-                  *both(published, completed),
-                  *[_count_if(_within(published, a, b)) for a, b in spans])
-        .where(_within(published, instants[0], instants[-1])),
+        sa.select(*both(published, published_in.c.recorded_by_id.is_not(None)),
+                  *both(published), *both(published, step >= 1), *both(published, step >= 2),
+                  *both(published, step >= 3),
+                  *[_count_if(_within(published, a, b)) for a, b in spans]),
         # Attendance at the sessions of shared projects held in the period.
         sa.select(*both(session_start, Attendance.present), *both(session_start))
         .select_from(Attendance).join(ProjectSession, ProjectSession.id == Attendance.session_id)
@@ -316,8 +315,8 @@ def _figures(period: Period, now: datetime) -> dict:
             elif kind == "votes" and counts[i]:
                 add(figures, "participations_by_channel", label, counts[i])
                 add(figures, "participations_by_commune", a, counts[i])
-            elif kind == "people" and counts[i]:
-                figures["people_by_commune"][a] = counts[i]
+            elif kind == "people" and b == i:
+                figures["people_by_commune"][a] = counts[0]
     totals = _totals(periods, now, _months(period))
     answered = _answered(periods)
     for figures, counted, days in ((current, totals[0], answered[0]),
