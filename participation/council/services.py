@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app, g, has_request_context
 from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import contains_eager
 
 from participation.accounts.models import Role, User
 from participation.core import audit, personal_data
@@ -113,7 +114,7 @@ def _members_of(body: Body, today: date) -> list[Member]:
         sa.select(Organisation).where(Organisation.kind.in_({k for k, _ in seats}))
         .order_by(Organisation.kind, Organisation.short_name)).all()
     roles = db.session.scalars(
-        sa.select(Role).join(Role.user)
+        sa.select(Role).join(Role.user).options(contains_eager(Role.user))
         .where(Role.kind.in_({r for _, r in seats}), User.deleted_at.is_(None))
         .order_by(Role.id)).all()
     mandates = db.session.scalars(
@@ -400,10 +401,10 @@ def quarter_without_council_meeting(now: datetime) -> tuple[int, int] | None:
     planned (cancelled ones do not count); None when it has one."""
     year, quarter = quarter_of(paris_today(now))
     start, end = quarter_bounds(year, quarter)
-    council = get_body(COUNCIL)
+    council = sa.select(Body.id).where(Body.kind == COUNCIL).scalar_subquery()
     count = db.session.scalar(
         sa.select(sa.func.count()).select_from(Meeting)
-        .where(Meeting.body_id == council.id, Meeting.cancelled_at.is_(None),
+        .where(Meeting.body_id == council, Meeting.cancelled_at.is_(None),
                Meeting.starts_at >= start, Meeting.starts_at < end))
     return None if count else (year, quarter)
 

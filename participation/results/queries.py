@@ -1,9 +1,11 @@
 """The figures of the participation dashboard, computed in SQL for one period.
 
 A period is a quarter or a year with Europe/Paris boundaries. ``dashboard``
-runs a fixed number of queries whatever the amount of data: each figure is an
-aggregate (``GROUP BY`` for the breakdowns by commune and centre), for the
-chosen period and the one before it.
+runs four queries whatever the amount of data: each figure is an aggregate
+(``GROUP BY`` for the breakdowns by commune and centre) counted for the chosen
+period and the one before it in the same scan (a conditional count per period);
+the breakdowns go together in one ``UNION ALL``, the one-row totals in one
+statement joining one-row subqueries.
 """
 
 from dataclasses import dataclass
@@ -112,143 +114,240 @@ def _count_if(condition):
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def _figures(period: Period) -> dict:
-    """Every figure of one period: nine queries."""
-    start, end = period.bounds
-    first_day, day_after = period.days
+def _one_row(*selects) -> list[tuple]:
+    """Several one-row aggregates in one statement (a join of one-row subqueries, each
+    scanning its own table once): their rows, in the order given."""
+    subqueries = [select.subquery() for select in selects]
+    statement = sa.select(*[c for sub in subqueries for c in sub.c]).select_from(subqueries[0])
+    for sub in subqueries[1:]:
+        statement = statement.join(sub, sa.true())
+    row, rows, at = tuple(db.session.execute(statement).one()), [], 0
+    for sub in subqueries:
+        rows.append(row[at:at + len(sub.c)])
+        at += len(sub.c)
+    return rows
 
-    # New accounts and verified residents, by commune.
-    created, verified = (_within(User.created_at, start, end),
-                         _within(User.verified_at, start, end))
-    accounts = db.session.execute(
-        sa.select(User.commune_id, _count_if(created), _count_if(verified))
-        .where(sa.or_(created, verified)).group_by(User.commune_id)).all()
 
-    # Proposals published in the period, by status, centre and commune.
-    published = _within(Proposal.published_at, start, end)
-    proposals = db.session.execute(
-        sa.select(Proposal.status, Proposal.centre_id, Proposal.commune_id, sa.func.count())
-        .where(published).group_by(Proposal.status, Proposal.centre_id, Proposal.commune_id)
-    ).all()
+def _both(column, periods, condition=None) -> list:
+    """Counts of the rows whose ``column`` falls in each period, current period first,
+    among those that meet ``condition``."""
+    extra = [condition] if condition is not None else []
+    return [_count_if(sa.and_(_within(column, a, b), *extra)) for a, b in reversed(periods)]
 
-    # Supports, comments and shared-project registrations made in the period.
-    def counted(model, *conditions):
-        return sa.select(sa.func.count()).select_from(model).where(*conditions).scalar_subquery()
 
-    supports, comments, registrations = db.session.execute(sa.select(
-        counted(Support, _within(Support.created_at, start, end)),
-        counted(Comment, _within(Comment.created_at, start, end), Comment.deleted_at.is_(None)),
-        counted(Registration, _within(Registration.created_at, start, end)),
-    )).one()
+def _breakdown_rows(periods) -> sa.CompoundSelect:
+    """Every breakdown of the two periods in one ``UNION ALL``: rows of
+    (kind, a, b, label, current, previous, current 2, previous 2)."""
+    (start, middle), (_, end) = periods
+    first_day, day_between, day_after = (d.astimezone(PARIS).date()
+                                         for d in (start, middle, end))
+    zero, none = sa.literal_column("0"), sa.null()
 
-    # Consultation participations (émargements) by commune and channel.
-    voted = sa.and_(Participation.day >= first_day, Participation.day < day_after)
-    participations = db.session.execute(
-        sa.select(Participation.commune_id, Participation.channel, sa.func.count())
-        .where(voted).group_by(Participation.commune_id, Participation.channel)).all()
+    def kind(name):
+        return sa.literal_column(f"'{name}'")
 
-    # What staff typed in at a front desk: assisted accounts, proposals recorded for
-    # their author, registrations made for someone (the rest was done online).
-    desk_accounts, desk_proposals, desk_registrations = db.session.execute(sa.select(
-        counted(User, created, User.assisted_by_id.is_not(None)),
-        counted(Proposal, published, Proposal.recorded_by_id.is_not(None)),
-        counted(Registration, _within(Registration.created_at, start, end),
-                Registration.registered_by_id.is_not(None)),
-    )).one()
+    created, verified = User.created_at, User.verified_at
+    accounts = (sa.select(kind("accounts").label("kind"), User.commune_id.label("a"),
+                          none.label("b"), none.label("label"),
+                          *_both(created, periods), *_both(verified, periods))
+                .where(sa.or_(_within(created, start, end), _within(verified, start, end)))
+                .group_by(User.commune_id))
+    proposals = (sa.select(kind("proposals"), Proposal.centre_id, Proposal.commune_id,
+                           Proposal.status, *_both(Proposal.published_at, periods), zero, zero)
+                 .where(_within(Proposal.published_at, start, end))
+                 .group_by(Proposal.status, Proposal.centre_id, Proposal.commune_id))
+    votes = (sa.select(kind("votes"), Participation.commune_id, none, Participation.channel,
+                       _count_if(Participation.day >= day_between),
+                       _count_if(Participation.day < day_between), zero, zero)
+             .where(Participation.day >= first_day, Participation.day < day_after)
+             .group_by(Participation.commune_id, Participation.channel))
 
-    # People who took part at least once (proposed, supported, commented, registered to
-    # a project or voted), by the commune of their account.
+    # People who took part at least once in each period (proposed, supported, commented,
+    # registered to a project or voted), by the commune of their account: one row per act
+    # and period, tagged 0 for the current period and 1 for the previous one.
+    def acted(person, *columns):
+        return [sa.select(person.label("person"), sa.literal_column(str(tag)).label("tag"))
+                .where(sa.or_(*[_within(c, a, b) for c in columns]))
+                for tag, (a, b) in enumerate(reversed(periods))]
+
     acts = sa.union_all(
-        sa.select(Proposal.author_id.label("person")).where(
-            sa.or_(_within(Proposal.submitted_at, start, end), published)),
-        sa.select(Support.user_id).where(_within(Support.created_at, start, end)),
-        sa.select(Comment.author_id).where(_within(Comment.created_at, start, end)),
-        sa.select(Registration.person_id).where(
-            _within(Registration.created_at, start, end)),
-        sa.select(Participation.person_id).where(voted),
+        *acted(Proposal.author_id, Proposal.submitted_at, Proposal.published_at),
+        *acted(Support.user_id, Support.created_at),
+        *acted(Comment.author_id, Comment.created_at),
+        *acted(Registration.person_id, Registration.created_at),
+        *[sa.select(Participation.person_id, sa.literal_column(str(tag)))
+          .where(Participation.day >= a, Participation.day < b)
+          for tag, (a, b) in enumerate(((day_between, day_after), (first_day, day_between)))],
     ).subquery()
-    people = db.session.execute(
-        sa.select(User.commune_id, sa.func.count(sa.distinct(acts.c.person)))
-        .join(User, User.id == acts.c.person).group_by(User.commune_id)).all()
+    people = (sa.select(kind("people"), User.commune_id, acts.c.tag, none,
+                        sa.func.count(sa.distinct(acts.c.person)), zero, zero, zero)
+              .select_from(acts).join(User, User.id == acts.c.person)
+              .group_by(User.commune_id, acts.c.tag))
+    communes = sa.select(kind("communes"), Commune.id, Commune.population, Commune.name,
+                         zero, zero, zero, zero)
+    centres = sa.select(kind("centres"), Centre.id, none, Centre.short_name,
+                        sa.func.row_number().over(order_by=Centre.short_name), zero, zero, zero)
+    return sa.union_all(accounts, proposals, votes, people, communes, centres)
 
-    # Attendance at the sessions of shared projects held in the period.
-    present, marked = db.session.execute(
-        sa.select(_count_if(Attendance.present), sa.func.count(Attendance.id))
-        .join(ProjectSession, ProjectSession.id == Attendance.session_id)
-        .where(_within(ProjectSession.starts_at, start, end))).one()
 
-    # The funnel: how far the proposals published in the period went.
+def _totals(periods, now: datetime, months: list[date]) -> tuple[dict, dict, dict, list]:
+    """The one-row figures of both periods, what waits in moderation and the months, in
+    one statement."""
+    (start, middle), (_, end) = periods
+
+    def within(column):
+        return _within(column, start, end)
+
+    def both(column, condition=None):
+        return _both(column, periods, condition)
+
+    days = [*months, periods[1][1].astimezone(PARIS).date()]
+    instants = [_paris_midnight(d) for d in days]
+    spans = list(zip(instants, instants[1:], strict=False))
+    created = User.created_at
+    session_start = ProjectSession.starts_at
+
     def has_sheet(*statuses):
         return (sa.select(sheet_proposals.c.proposal_id)
                 .join(ActionSheet, ActionSheet.id == sheet_proposals.c.sheet_id)
                 .where(sheet_proposals.c.proposal_id == Proposal.id,
                        ActionSheet.status.in_(statuses)).exists())
 
-    completed = sa.or_(Proposal.status == "realised", has_sheet("completed"))
-    with_sheet = sa.or_(completed, has_sheet("validated", "in_progress"))
-    retained = sa.or_(with_sheet, Proposal.status == "retained")
-    funnel = db.session.execute(
-        sa.select(sa.func.count(), _count_if(retained), _count_if(with_sheet),
-                  _count_if(completed)).select_from(Proposal).where(published)).one()
-
-    # Days from publication to the first public answer (the proposals' own measure).
-    answered = db.session.execute(
-        sa.select(Proposal.published_at, Proposal.first_answer_at)
-        .where(published, Proposal.status.in_(PUBLIC_STATUSES),
-               Proposal.first_answer_at.is_not(None))).all()
-
-    by_channel: dict[str, int] = {}
-    by_commune_voted: dict[int | None, int] = {}
-    for commune_id, channel, n in participations:
-        by_channel[channel] = by_channel.get(channel, 0) + n
-        by_commune_voted[commune_id] = by_commune_voted.get(commune_id, 0) + n
-    new_accounts = sum(row[1] for row in accounts)
-    by_status: dict[str, int] = {}
-    by_centre: dict[int, int] = {}
-    by_commune: dict[int | None, int] = {}
-    for status, centre_id, commune_id, n in proposals:
-        by_status[status] = by_status.get(status, 0) + n
-        by_centre[centre_id] = by_centre.get(centre_id, 0) + n
-        by_commune[commune_id] = by_commune.get(commune_id, 0) + n
-    return {
-        "new_accounts": new_accounts,
-        "verified": sum(row[2] for row in accounts),
-        "new_accounts_by_commune": {row[0]: row[1] for row in accounts},
-        "verified_by_commune": {row[0]: row[2] for row in accounts},
-        "proposals": sum(by_status.values()),
-        "proposals_by_status": by_status,
-        "proposals_by_centre": by_centre,
-        "proposals_by_commune": by_commune,
-        "supports": supports,
-        "comments": comments,
-        "registrations": registrations,
-        "participations": sum(by_channel.values()),
-        "participations_by_commune": by_commune_voted,
-        "participations_by_channel": by_channel,
-        "accounts_by_channel": {ONLINE: new_accounts - desk_accounts, ASSISTED: desk_accounts},
-        "proposals_by_channel": {ONLINE: sum(by_status.values()) - desk_proposals,
-                                 ASSISTED: desk_proposals},
-        "registrations_by_channel": {ONLINE: registrations - desk_registrations,
-                                     ASSISTED: desk_registrations},
-        "people": sum(n for _, n in people),
-        "people_by_commune": dict(people),
-        "attendance_present": present,
-        "attendance_marked": marked,
-        "funnel": dict(zip([key for key, _ in FUNNEL], funnel, strict=True)),
-        "median_answer_days": median_answer_days(
-            [answer_days(p, a) for p, a in answered]),
-        "answered": len(answered),
-    }
-
-
-def waiting_moderation(now: datetime) -> dict:
-    """What waits in moderation now: how many proposals, and the age of the oldest in days."""
-    count, oldest = db.session.execute(
+    # The funnel: how far the proposals published in the period went (its step worked
+    # out once for each proposal: 3 completed, 2 with a fiche action, 1 retained).
+    step = sa.case((sa.or_(Proposal.status == "realised", has_sheet("completed")), 3),
+                   (has_sheet("validated", "in_progress"), 2),
+                   (Proposal.status == "retained", 1), else_=0)
+    published_in = (sa.select(Proposal.published_at, Proposal.recorded_by_id,
+                              step.label("step"))
+                    .where(_within(Proposal.published_at, instants[0], instants[-1]))
+                    # Materialised, so that the step is not worked out again for each count.
+                    .cte("published_in").prefix_with("MATERIALIZED"))
+    published, step = published_in.c.published_at, published_in.c.step
+    rows = _one_row(
+        sa.select(*both(Support.created_at)).where(within(Support.created_at)),
+        sa.select(*both(Comment.created_at)).where(within(Comment.created_at),
+                                                   Comment.deleted_at.is_(None)),
+        sa.select(*both(Registration.created_at),
+                  *both(Registration.created_at, Registration.registered_by_id.is_not(None)))
+        .where(within(Registration.created_at)),
+        # What staff typed in at a front desk: assisted accounts, proposals recorded for
+        # their author, registrations made for someone (the rest was done online).
+        sa.select(*both(created, User.assisted_by_id.is_not(None)),
+                  *[_count_if(_within(created, a, b)) for a, b in spans])
+        .where(_within(created, instants[0], instants[-1])),
+        sa.select(*both(published, published_in.c.recorded_by_id.is_not(None)),
+                  *both(published), *both(published, step >= 1), *both(published, step >= 2),
+                  *both(published, step >= 3),
+                  *[_count_if(_within(published, a, b)) for a, b in spans]),
+        # Attendance at the sessions of shared projects held in the period.
+        sa.select(*both(session_start, Attendance.present), *both(session_start))
+        .select_from(Attendance).join(ProjectSession, ProjectSession.id == Attendance.session_id)
+        .where(within(session_start)),
+        sa.select(*[_count_if(_within(Participation.day, a, b))
+                    for a, b in zip(days, days[1:], strict=False)])
+        .where(_within(Participation.day, days[0], days[-1])),
         sa.select(sa.func.count(), sa.func.min(Proposal.submitted_at))
-        .where(Proposal.status == "submitted")).one()
+        .where(Proposal.status == "submitted"),
+    )
+    supports, comments, registrations, accounts, proposals, attendance, votes, waiting = rows
+    n = len(months)
+    figures = []
+    for i in (0, 1):  # current, then previous
+        figures.append({
+            "supports": supports[i], "comments": comments[i],
+            "registrations": registrations[i], "desk_registrations": registrations[2 + i],
+            "desk_accounts": accounts[i], "desk_proposals": proposals[i],
+            "funnel": [proposals[2 + 2 * step + i] for step in range(4)],
+            "attendance_present": attendance[i], "attendance_marked": attendance[2 + i],
+        })
+    count, oldest = waiting
     if oldest is not None and oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=UTC)
-    return {"count": count, "oldest_days": (now - oldest).days if oldest else None}
+    moderation = {"count": count, "oldest_days": (now - oldest).days if oldest else None}
+    by_month = [{"month": month, "proposals": p, "accounts": a, "participations": v}
+                for month, p, a, v in zip(months, proposals[-n:], accounts[-n:], votes,
+                                          strict=True)]
+    return figures[0], figures[1], moderation, by_month
+
+
+def _answered(periods) -> tuple[list, list]:
+    """Days from publication to the first public answer of the proposals published in each
+    period (the proposals' own measure)."""
+    (start, middle), (_, end) = periods
+    rows = db.session.execute(
+        sa.select(Proposal.published_at >= middle, Proposal.published_at,
+                  Proposal.first_answer_at)
+        .where(_within(Proposal.published_at, start, end),
+               Proposal.status.in_(PUBLIC_STATUSES),
+               Proposal.first_answer_at.is_not(None))).all()
+    return ([answer_days(p, a) for current, p, a in rows if current],
+            [answer_days(p, a) for current, p, a in rows if not current])
+
+
+def _figures(period: Period, now: datetime) -> dict:
+    """Every figure of ``period`` and of the period before, the names of communes and
+    centres, what waits in moderation and the months: three queries."""
+    previous = period.previous()
+    periods = (previous.bounds[0], period.bounds[0]), period.bounds
+    current, before = ({key: {} for key in (
+        "new_accounts_by_commune", "verified_by_commune", "proposals_by_status",
+        "proposals_by_centre", "proposals_by_commune", "participations_by_commune",
+        "participations_by_channel", "people_by_commune")} for _ in (0, 1))
+    communes, centres = [], []
+
+    def add(figures, key, id_, n):
+        figures[key][id_] = figures[key].get(id_, 0) + n
+
+    for kind, a, b, label, *counts in db.session.execute(_breakdown_rows(periods)).all():
+        if kind == "communes":
+            communes.append((a, label, b))
+        elif kind == "centres":
+            centres.append((counts[0], a, label))
+        for figures, i in ((current, 0), (before, 1)):
+            if kind == "accounts" and (counts[i] or counts[2 + i]):
+                figures["new_accounts_by_commune"][a] = counts[i]
+                figures["verified_by_commune"][a] = counts[2 + i]
+            elif kind == "proposals" and counts[i]:
+                add(figures, "proposals_by_status", label, counts[i])
+                add(figures, "proposals_by_centre", a, counts[i])
+                add(figures, "proposals_by_commune", b, counts[i])
+            elif kind == "votes" and counts[i]:
+                add(figures, "participations_by_channel", label, counts[i])
+                add(figures, "participations_by_commune", a, counts[i])
+            elif kind == "people" and b == i:
+                figures["people_by_commune"][a] = counts[0]
+    totals = _totals(periods, now, _months(period))
+    answered = _answered(periods)
+    for figures, counted, days in ((current, totals[0], answered[0]),
+                                   (before, totals[1], answered[1])):
+        new_accounts = sum(figures["new_accounts_by_commune"].values())
+        proposals = sum(figures["proposals_by_status"].values())
+        figures.update({
+            "new_accounts": new_accounts,
+            "verified": sum(figures["verified_by_commune"].values()),
+            "proposals": proposals,
+            "supports": counted["supports"],
+            "comments": counted["comments"],
+            "registrations": counted["registrations"],
+            "participations": sum(figures["participations_by_channel"].values()),
+            "accounts_by_channel": {ONLINE: new_accounts - counted["desk_accounts"],
+                                    ASSISTED: counted["desk_accounts"]},
+            "proposals_by_channel": {ONLINE: proposals - counted["desk_proposals"],
+                                     ASSISTED: counted["desk_proposals"]},
+            "registrations_by_channel": {
+                ONLINE: counted["registrations"] - counted["desk_registrations"],
+                ASSISTED: counted["desk_registrations"]},
+            "people": sum(figures["people_by_commune"].values()),
+            "attendance_present": counted["attendance_present"],
+            "attendance_marked": counted["attendance_marked"],
+            "funnel": dict(zip([key for key, _ in FUNNEL], counted["funnel"], strict=True)),
+            "median_answer_days": median_answer_days(days),
+            "answered": len(days),
+        })
+    return {"current": current, "previous": before, "communes": communes,
+            "centres": [(id_, name) for _, id_, name in sorted(centres)],
+            "moderation": totals[2], "months": totals[3]}
 
 
 def consultations_closed(period: Period, now: datetime) -> list[dict]:
@@ -256,7 +355,11 @@ def consultations_closed(period: Period, now: datetime) -> list[dict]:
     registered who could vote when it closed, and the population of its communes where an
     admin entered every one of them. One query.
     """
-    start, end = period.bounds
+    return _closed(*period.bounds, now)
+
+
+def _closed(start: datetime, end: datetime, now: datetime) -> list[dict]:
+    """``consultations_closed`` between two instants, in the order they closed."""
     end = min(end, now)
     cc = consultation_communes
     closing = Consultation.closes_at
@@ -315,35 +418,18 @@ def _months(period: Period) -> list[date]:
 
 def monthly(period: Period) -> list[dict]:
     """Proposals published, new accounts and consultation participations month by month,
-    over the previous period and this one: three queries, one column per month."""
-    months = _months(period)
-    days = [*months, period.days[1]]
-    instants = [_paris_midnight(d) for d in days]
-    spans = list(zip(instants, instants[1:], strict=False))
-
-    def per_month(column):
-        return db.session.execute(
-            sa.select(*[_count_if(_within(column, a, b)) for a, b in spans])
-            .where(_within(column, instants[0], instants[-1]))).one()
-
-    proposals = per_month(Proposal.published_at)
-    accounts = per_month(User.created_at)
-    votes = db.session.execute(
-        sa.select(*[_count_if(_within(Participation.day, a, b))
-                    for a, b in zip(days, days[1:], strict=False)])
-        .where(_within(Participation.day, days[0], days[-1]))).one()
-    return [{"month": month, "proposals": p, "accounts": a, "participations": v}
-            for month, p, a, v in zip(months, proposals, accounts, votes, strict=True)]
+    over the previous period and this one, as the dashboard counts them."""
+    previous = period.previous()
+    periods = (previous.bounds[0], period.bounds[0]), period.bounds
+    return _totals(periods, datetime.now(UTC), _months(period))[3]
 
 
 def dashboard(period: Period, now: datetime) -> dict:
     """The dashboard for ``period`` beside the period before, in a fixed number of queries
-    (twenty-six) whatever the data."""
-    current, previous = _figures(period), _figures(period.previous())
-    communes = db.session.execute(
-        sa.select(Commune.id, Commune.name, Commune.population)).all()
-    centres = db.session.execute(
-        sa.select(Centre.id, Centre.short_name).order_by(Centre.short_name)).all()
+    (four) whatever the data: both periods are counted by each query."""
+    counted = _figures(period, now)
+    current, previous = counted["current"], counted["previous"]
+    communes, centres = counted["communes"], counted["centres"]
     names = {id_: name for id_, name, _ in communes}
     whole = str(_l("The whole Calaisis"))
     not_given = str(_l("Commune not given"))
@@ -351,9 +437,11 @@ def dashboard(period: Period, now: datetime) -> dict:
     people_communes = {**names, None: not_given}
     channels = {key: str(label) for key, label in CHANNELS.items()}
     desk_channels = {ONLINE: channels[ONLINE], ASSISTED: str(_l("at a centre's desk"))}
-    closed = consultations_closed(period, now)
-    closed_before = consultations_closed(period.previous(), now)
-    months = monthly(period)
+    middle = period.bounds[0]
+    both = _closed(period.previous().bounds[0], period.bounds[1], now)
+    closed = [row for row in both if row["closes_at"] >= middle]
+    closed_before = [row for row in both if row["closes_at"] < middle]
+    months = counted["months"]
     populations = {id_: population for id_, _, population in communes if population}
 
     def breakdown(key, labels, **options):
@@ -399,7 +487,7 @@ def dashboard(period: Period, now: datetime) -> dict:
     return {
         "period": period, "previous_period": period.previous(),
         "current": current, "previous": previous,
-        "moderation": waiting_moderation(now),
+        "moderation": counted["moderation"],
         "by_status": _status_rows(current),
         "funnel": _shares([(str(label), current["funnel"][key]) for key, label in FUNNEL],
                           current["funnel"]["published"]),

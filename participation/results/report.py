@@ -7,11 +7,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload, lazyload
 
 from participation.actions.models import STATUS_LABELS as SHEET_STATUSES
 from participation.actions.models import ActionSheet, Milestone
-from participation.consultations.models import Consultation
+from participation.consultations.models import Consultation, Question
 from participation.consultations.queries import results_by_question
 from participation.council.models import COUNCIL, Body, Decision, Meeting
 from participation.extensions import db
@@ -45,13 +45,16 @@ def decisions(period: Period) -> list[Decision]:
 
 
 def closed_consultations(period: Period, now: datetime) -> list[dict]:
-    """Consultations closed in ``period`` (by ``now``), with their results where published."""
+    """Consultations closed in ``period`` (by ``now``), with their results where published.
+    One query: questions and options come joined (the report shows no communes)."""
     start, end = period.bounds
     end = min(end, now)
     found = db.session.scalars(
         sa.select(Consultation).where(Consultation.scheduled_at.is_not(None),
                                       _within(Consultation.closes_at, start, end))
-        .order_by(Consultation.closes_at, Consultation.id)).all()
+        .options(lazyload(Consultation.communes),
+                 joinedload(Consultation.questions).joinedload(Question.options))
+        .order_by(Consultation.closes_at, Consultation.id)).unique().all()
     return [{"consultation": c,
              "questions": results_by_question(c) if c.results and c.results_published_at
              else None} for c in found]

@@ -120,3 +120,27 @@ def test_figures_kept_for_their_time_slice_then_counted_again(app, session, inha
         assert cached_dashboard(period, now + timedelta(seconds=60), 60)["current"][
             "proposals"] == before + 1
         assert cached_dashboard(period, now, 0)["current"]["proposals"] == before + 1
+
+
+@pytest.mark.parametrize("period", [Period("quarter", 2026, 4), Period("quarter", 2026, 3),
+                                    Period("year", 2026)])
+def test_each_query_counts_the_previous_period_as_it_counts_the_current_one(app, session,
+                                                                             now, period):
+    """Both periods come from the same scans: the previous period's figures beside a period
+    are the figures of that previous period shown on its own, month by month too."""
+    from participation.demo import load_demo
+    from participation.scale import load_scale
+
+    load_demo(now)
+    load_scale(now, factor=0.001, echo=lambda line: None, consultations=3)  # three years
+    db.session.commit()
+    with app.test_request_context("/"):
+        shown, alone = dashboard(period, now), dashboard(period.previous(), now)
+    assert shown["current"]["proposals"] and shown["previous"]["proposals"]
+    assert shown["current"] != shown["previous"]
+    assert shown["previous"] == alone["current"]
+    assert shown["previous_period"] == alone["period"]
+    months, months_alone = shown["tables"]["months"], alone["tables"]["months"]
+    half = len(months) // 2
+    assert months[:half] == months_alone[half:]
+    assert shown["moderation"] == alone["moderation"]
