@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from participation.extensions import db
+from tests.factories import sign_in
 
 NEEDS_POSTGRESQL = "needs PostgreSQL: SQLite serialises all writers, so nothing races"
 
@@ -22,8 +23,7 @@ def client_of(app, user):
     app context: as two phones would be)."""
     client = app.test_client()
     with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = user.session_token
-        flask_session["_fresh"] = True
+        sign_in(flask_session, user)
     return client
 
 

@@ -110,15 +110,10 @@ def login(client):
     """Log ``user`` in on the test client without going through the (slow) form."""
 
     def do_login(user):
-        from participation.core.models import utcnow
+        from tests.factories import sign_in
 
         with client.session_transaction() as flask_session:
-            flask_session["_user_id"] = user.session_token
-            flask_session["_fresh"] = True
-            # As right after a real login: second step passed (an admin's 2FA counts as
-            # done), password just typed, active now (staff sessions end when idle).
-            flask_session["mfa"] = True
-            flask_session["auth_at"] = flask_session["last_seen"] = utcnow().timestamp()
+            sign_in(flask_session, user)
         return user
 
     return do_login
