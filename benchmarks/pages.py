@@ -192,6 +192,10 @@ def signed_session(app, user=None) -> tuple[str, str]:
         if user is not None:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
+            # As right after a full login (see tests/factories.sign_in): second step
+            # passed, password just typed, active now, so staff are not taken for idle.
+            session["mfa"] = True
+            session["auth_at"] = session["last_seen"] = time.time()
         token = generate_csrf()
         cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
     return cookie, token
