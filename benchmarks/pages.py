@@ -185,6 +185,8 @@ def signed_session(app, user=None) -> tuple[str, str]:
     from flask import g, session
     from flask_wtf.csrf import generate_csrf
 
+    from participation.accounts.sessions import login_marks
+
     with app.test_request_context("/"):
         # Flask-WTF keeps the token in ``g``, which outlives this request when an app
         # context was already pushed: each voter needs their own.
@@ -192,10 +194,8 @@ def signed_session(app, user=None) -> tuple[str, str]:
         if user is not None:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
-            # As right after a full login (see tests/factories.sign_in): second step
-            # passed, password just typed, active now, so staff are not taken for idle.
-            session["mfa"] = True
-            session["auth_at"] = session["last_seen"] = time.time()
+            # As right after a full login, so staff are not taken for idle.
+            session.update(login_marks(True, time.time()))
         token = generate_csrf()
         cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
     return cookie, token

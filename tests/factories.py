@@ -20,12 +20,12 @@ def sign_in(flask_session, user) -> None:
     """Mark a test client's session as right after a full login: second step passed (an
     admin's two-step verification counts as done), password just typed, active now (staff
     sessions end when idle)."""
+    from participation.accounts.sessions import login_marks
     from participation.core.models import utcnow
 
     flask_session["_user_id"] = user.session_token
     flask_session["_fresh"] = True
-    flask_session["mfa"] = True
-    flask_session["auth_at"] = flask_session["last_seen"] = utcnow().timestamp()
+    flask_session.update(login_marks(True, utcnow().timestamp()))
 
 
 def _commune(name="Calais"):

@@ -28,6 +28,12 @@ def _now() -> float:
     return utcnow().timestamp()
 
 
+def login_marks(mfa: bool, now: float) -> dict:
+    """What a session holds right after a login: whether the second step was passed, when
+    the password was typed (sensitive changes) and when last active (staff idle time)."""
+    return {"mfa": mfa, "auth_at": now, "last_seen": now}
+
+
 def start_session(user: User, remember: bool, mfa: bool = False) -> None:
     """Log in with a brand-new session, so an id planted before login is worthless.
 
@@ -38,8 +44,7 @@ def start_session(user: User, remember: bool, mfa: bool = False) -> None:
     if locale:
         session["locale"] = locale
     session["sid"] = secrets.token_urlsafe(16)
-    session["mfa"] = bool(mfa)
-    session["auth_at"] = session["last_seen"] = _now()
+    session.update(login_marks(bool(mfa), _now()))
     login_user(user, remember=remember and not user.is_staff)
 
 
