@@ -502,18 +502,24 @@ def main() -> None:
     parser.add_argument("--no-ballots", action="store_true")
     parser.add_argument("--ballots", action="store_true", help="cast ballots on SQLite too")
     parser.add_argument("--only", help="measure only the pages whose name contains this")
+    parser.add_argument("--no-page-cache", action="store_true",
+                        help="serve every page live (PAGE_CACHE_SECONDS=0): what each costs "
+                             "to render, as for a logged-in person")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed (apt-get install wrk)")
     url = DATABASES[args.db]
     ensure_data(args.db, url, args.factor, args.reload)
     env = site_env(url)
+    if args.no_page_cache:
+        env["PAGE_CACHE_SECONDS"] = "0"
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "SECRET_KEY", "PARTICIPATION_ENV",
                                            "SITE_URL", "MAIL_TRANSPORT")})
     sys.path.insert(0, str(ROOT))
     from participation import create_app
 
-    app = create_app()
+    # Statements counted for a page rendered from the database, not for its kept copy.
+    app = create_app({"PAGE_CACHE_SECONDS": 0})
     app.config["RATELIMIT_ENABLED"] = False
     # Statements counted for a computation of the dashboard, not for its cached copy.
     app.config["DASHBOARD_CACHE_SECONDS"] = 0
@@ -523,7 +529,9 @@ def main() -> None:
     queries = count_queries(app, pages)
 
     print(f"gunicorn: {' '.join(GUNICORN)}; wrk -t2 -c{args.connections} "
-          f"-d{args.duration}s --latency; database: {args.db}")
+          f"-d{args.duration}s --latency; database: {args.db}; visitors' pages "
+          + ("rendered every time (--no-page-cache)" if args.no_page_cache
+             else "kept until the data changes (PAGE_CACHE_SECONDS)"))
     print(f"load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} "
           f"{os.getloadavg()[2]:.2f} (1, 5, 15 min) on {os.cpu_count()} cores")
     minimal = serve("minimal:app", MINIMAL_PORT, env, ROOT / "benchmarks")

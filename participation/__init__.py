@@ -47,6 +47,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     limiter.init_app(app)
     _configure_login(app)
+    from participation.core import page_cache
+
+    page_cache.install(app)
     _register_blueprints(app)
     _configure_templates(app)
     _configure_responses(app)

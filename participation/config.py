@@ -102,6 +102,12 @@ class Config:
     TWO_FACTOR_PENDING_MINUTES = 5
     # The dashboard's figures are counted again at most this often per process.
     DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "60"))
+    # Public pages as visitors without an account see them are kept by each worker until
+    # the data changes, and at most this long (participation/core/page_cache.py); 0: off.
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "30"))
+    # How workers learn that the data changed: a file of the instance folder by default
+    # (one machine), or redis://host:6379/0 shared by several app servers.
+    PAGE_CACHE_VERSION_URL = os.environ.get("PAGE_CACHE_VERSION_URL", "")
 
     PASSWORD_RESET_MAX_AGE = 3600  # seconds
     EMAIL_CONFIRM_MAX_AGE = 7 * 24 * 3600
@@ -121,3 +127,4 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     DASHBOARD_CACHE_SECONDS = 0  # figures checked right after the data changes
+    PAGE_CACHE_SECONDS = 0  # pages checked right after the data changes (but test_page_cache)

@@ -31,6 +31,7 @@ from participation.consultations.models import Consultation
 from participation.core.errors import DomainError
 from participation.core.http import commit_or_explain, form_error, page_number, parse_id
 from participation.core.models import utcnow
+from participation.core.page_cache import for_visitors
 from participation.core.pdf import document, pdf_available
 from participation.core.permissions import require
 from participation.extensions import db
@@ -69,6 +70,7 @@ def _retained_proposals(sheet=None):
 
 
 @bp.route("")
+@for_visitors
 def index():
     args = request.args
     def number(name):
@@ -177,6 +179,7 @@ def _render_detail(sheet, status=200, **given):
 
 
 @bp.route("/<int:sheet_id>")
+@for_visitors
 def detail(sheet_id):
     return _render_detail(_sheet(sheet_id))
 

@@ -42,6 +42,7 @@ from participation.core.forms import to_paris, to_utc
 from participation.core.http import commit_or_explain, form_error, page_number
 from participation.core.limits import person_or_address
 from participation.core.models import utcnow
+from participation.core.page_cache import for_visitors
 from participation.core.pdf import document, pdf_available
 from participation.core.permissions import require
 from participation.council.models import COUNCIL
@@ -61,6 +62,7 @@ def _load(consultation_id: int) -> Consultation:
 
 
 @bp.route("")
+@for_visitors
 def index():
     return render_template(
         "consultations/index.html",
@@ -259,6 +261,7 @@ def publish(consultation_id):
 
 
 @bp.route("/<int:consultation_id>")
+@for_visitors
 def detail(consultation_id):
     consultation = _load(consultation_id)
     now = utcnow()
@@ -510,6 +513,7 @@ def check_receipt(consultation_id):
 
 
 @bp.route("/<int:consultation_id>/resultats")
+@for_visitors
 def results(consultation_id):
     consultation = _load(consultation_id)
     now = utcnow()

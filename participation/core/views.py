@@ -7,36 +7,48 @@ from flask_login import current_user, login_required
 from participation.core.audit import AuditEntry
 from participation.core.http import page_number, safe_next
 from participation.core.mail import FAILED, PENDING, OutboxMessage
+from participation.core.page_cache import for_visitors
 from participation.core.permissions import require
-from participation.extensions import db
+from participation.extensions import csrf, db
 from participation.territory.queries import list_centres
 
 bp = Blueprint("core", __name__)
 
 
 @bp.route("/")
+@for_visitors
 def home():
     return render_template("core/home.html", centres=list_centres())
 
 
 @bp.route("/confidentialite")
+@for_visitors
 def privacy():
     return render_template("core/privacy.html")
 
 
 @bp.route("/mentions-legales")
+@for_visitors
 def legal():
     return render_template("core/legal.html")
 
 
 @bp.route("/accessibilite")
+@for_visitors
 def accessibility():
     return render_template("core/accessibility.html")
 
 
 @bp.route("/langue", methods=["POST"])
+@csrf.exempt
 def set_language():
-    """Switch language; remembered in the account, or in the session for visitors."""
+    """Switch language; remembered in the account, or in the session for visitors.
+
+    A visitor's form carries no CSRF token (so public pages are the same for every visitor
+    and can be kept, see core/page_cache.py): another site could at worst switch a
+    visitor's language. A logged-in person's choice is saved in their account: checked."""
+    if current_user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
     language = request.form.get("language", "")
     if language in current_app.config["LANGUAGES"]:
         session["locale"] = language

@@ -25,6 +25,7 @@ from participation.accounts.services import get_by_login
 from participation.core.errors import DomainError
 from participation.core.http import commit_or_explain, form_error, page_number
 from participation.core.models import utcnow
+from participation.core.page_cache import for_visitors
 from participation.core.pdf import document, pdf_available
 from participation.core.permissions import has_perm, require
 from participation.council import links as council_links
@@ -109,6 +110,7 @@ def _fail(form, error: DomainError) -> None:
 
 
 @bp.route("")
+@for_visitors
 def index():
     now = utcnow()
     council = services.get_body(COUNCIL)
@@ -127,6 +129,7 @@ def index():
 
 
 @bp.route("/collectifs/<slug>")
+@for_visitors
 def body(slug):
     body = _body(slug)
     if body.is_council:
@@ -356,6 +359,7 @@ def cancel_meeting(meeting_id):
 
 
 @bp.route("/reunions/<int:meeting_id>")
+@for_visitors
 def meeting(meeting_id):
     meeting = _meeting(meeting_id)
     now = utcnow()
@@ -643,6 +647,7 @@ def _register_filters():
 
 
 @bp.route("/decisions")
+@for_visitors
 def register():
     form, body, year = _register_filters()
     decisions = db.paginate(
@@ -659,6 +664,7 @@ def register():
 
 
 @bp.route("/decisions/<int:decision_id>")
+@for_visitors
 def decision(decision_id):
     decision = db.get_or_404(Decision, decision_id)
     require("council.see_decision", decision, hide=True)

@@ -17,6 +17,7 @@ from participation.core.errors import DomainError
 from participation.core.forms import to_paris, to_utc
 from participation.core.http import MAX_ID, commit_or_explain, form_error, page_number, parse_id
 from participation.core.models import utcnow
+from participation.core.page_cache import for_visitors
 from participation.core.permissions import has_perm, require
 from participation.core.uploads import store_image
 from participation.extensions import db, limiter
@@ -75,6 +76,7 @@ def _manage(project_id: int):
 
 
 @bp.route("/projets")
+@for_visitors
 def index():
     form = FilterForm(request.args)
     form.commune.choices = [("", _l("All communes"))] + [
@@ -105,6 +107,7 @@ def index():
 
 
 @bp.route("/projets/<int:project_id>")
+@for_visitors
 def detail(project_id):
     project = _load(project_id)
     now = utcnow()

@@ -20,6 +20,7 @@ from participation.core.forms import OTHER_COMMUNE, fill_communes
 from participation.core.http import commit_or_explain, form_error, page_number, parse_id
 from participation.core.limits import person_or_address
 from participation.core.models import utcnow
+from participation.core.page_cache import for_visitors
 from participation.core.permissions import has_perm, require
 from participation.core.uploads import store_image, upload_dir
 from participation.council.queries import decisions_linking
@@ -69,6 +70,7 @@ def _load(proposal_id: int):
 
 
 @bp.route("/propositions")
+@for_visitors
 def index():
     form = FilterForm(request.args)
     communes = list_communes()
@@ -229,6 +231,7 @@ def edit(proposal_id):
 
 
 @bp.route("/propositions/<int:proposal_id>")
+@for_visitors
 def detail(proposal_id):
     proposal = _load(proposal_id)
     now = utcnow()
@@ -255,7 +258,10 @@ def detail(proposal_id):
         action_sheets=[s for s in sheets_of_proposal(proposal.id)
                        if has_perm(current_user, "actions.view", s)],
         waiting=services.waiting_days(proposal, now),
-        comment_form=CommentForm(),
+        # Made only for who may comment: a form makes a CSRF token, which visitors' pages
+        # must not hold (they are kept for every visitor, core/page_cache.py).
+        comment_form=CommentForm() if has_perm(current_user, "proposals.comment", proposal)
+        else None,
         moderation_form=ModerationForm() if moderator and proposal.status == "submitted" else None,
         answer_form=answer_form,
         is_author=is_author,
@@ -442,6 +448,7 @@ def mine():
 
 
 @bp.route("/propositions/delais-de-reponse")
+@for_visitors
 def answer_times():
     return render_template(
         "proposals/answer_times.html", rows=services.answer_times_by_centre(utcnow())

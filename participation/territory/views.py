@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from participation.core.errors import DomainError
 from participation.core.forms import fill_communes
 from participation.core.http import commit_or_explain, form_error
+from participation.core.page_cache import for_visitors
 from participation.core.permissions import require
 from participation.extensions import db
 from participation.territory import services
@@ -22,6 +23,7 @@ bp = Blueprint("territory", __name__)
 
 
 @bp.route("/centres")
+@for_visitors
 def centres():
     return render_template("territory/centres.html", organisations=list_organisations())
 

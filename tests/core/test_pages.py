@@ -128,7 +128,21 @@ def test_forms_carry_a_csrf_token(app, client):
         page = client.get("/connexion").text
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
-    assert page.count('name="csrf_token"') >= 2  # the language switch and the login form
+    # The login form; a visitor's language switch has none (it only touches their session).
+    assert page.count('name="csrf_token"') == 1
+
+
+def test_the_language_switch_checks_csrf_for_a_logged_in_person(app, client, login, inhabitant):
+    """It saves the choice in the account: another site must not post it for them."""
+    login(inhabitant)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert 'name="csrf_token"' in client.get("/propositions").text
+        refused = client.post("/langue", data={"language": "en"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert refused.status_code == 400
+    assert client.get("/propositions").text.startswith('<!doctype html>\n<html lang="fr">')
 
 
 def test_behind_a_proxy_rate_limits_count_the_visitor_address():

@@ -87,3 +87,22 @@ def test_a_meeting_page_links_to_the_report_of_the_quarter_before(client, login,
     assert (link in page) == sees
     if sees:
         assert "trimestre 4 de 2026" in page
+
+
+def test_the_dashboard_body_is_kept_for_every_member_of_staff(app, client, login, director,
+                                                              president, monkeypatch):
+    """Rendered once a minute (with its figures), the same for all; each page keeps its own
+    header (who is logged in) and a member of staff's language."""
+    url = "/resultats?kind=year&year=2026"
+    login(president)
+    counted_each_time = queries_for(client, url)
+    monkeypatch.setitem(app.config, "DASHBOARD_CACHE_SECONDS", 60)
+    login(director)
+    first = client.get(url).text
+    login(president)
+    assert queries_for(client, url) < counted_each_time
+    second = client.get(url).text
+    body = first[first.index('<main id="main"'):first.index("</main>")]
+    assert body in second
+    client.post("/langue", data={"language": "en"})
+    assert "Participation results" in client.get(url).text

@@ -1,0 +1,228 @@
+"""Public pages as a visitor without an account sees them, kept ready in each worker.
+
+Most visits are people reading without logging in (a link shared by a centre, a poster's
+QR code): for them the proposals list, a proposal, a consultation's results or the
+decisions register are the same page, rendered again for every visit. Views marked with
+``@for_visitors`` are kept here once rendered, per address and language, and served as
+they are until the site's data changes.
+
+What keeps it honest:
+- only GET requests of visitors (no logged-in session, no "stay logged in" cookie, no
+  message waiting to be shown) are served or stored; everyone else gets the live page;
+- a page that touched the session (a form with a CSRF token, a flash message) or is marked
+  private is never stored, so nothing personal can be kept;
+- every commit that changes data (supports, comments, moderation, ballots...) moves the
+  *content version*; a page rendered under an older version is rendered again. The version
+  is shared by the workers of one machine (a file's identity) or by several machines
+  (``PAGE_CACHE_VERSION_URL=redis://...``);
+- PAGE_CACHE_SECONDS bounds the age of any kept page anyway (time passing also changes
+  pages: a consultation opens, a deadline passes). 0 turns the cache off (the tests).
+"""
+
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, g, has_app_context, request, session
+from sqlalchemy.orm import Session
+
+MAX_ENTRIES = 500  # per worker: every list filter and page number is its own address
+MAX_BODY = 256 * 1024
+
+# Tables whose rows never show on a public page: writing them leaves kept pages valid.
+# (Logins, notifications, emails, security events.)
+PRIVATE_TABLES = frozenset({
+    "outbox_messages", "notifications", "notification_preferences", "audit_entries",
+    "chain_heads", "chain_tombstones", "recovery_codes",
+})
+# Set by Flask-Login on every request of a session it did not make; says nothing of the page.
+_IGNORED_SESSION_KEYS = frozenset({"_fresh"})
+
+
+def for_visitors(view):
+    """Mark a public page whose visitor version may be kept (see the module's docstring)."""
+    view.for_visitors = True
+    return view
+
+
+class _FileVersion:
+    """The version is the identity of a file that each change replaces (one machine)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            self.bump()
+
+    def current(self):
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return found.st_ino, found.st_mtime_ns
+
+    def bump(self) -> None:
+        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}")
+        temporary.write_bytes(os.urandom(8))
+        os.replace(temporary, self.path)
+
+
+class _RedisVersion:
+    """The version is a Redis counter shared by every app server."""
+
+    def __init__(self, url: str, key: str):
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.key = key
+
+    def current(self):
+        try:
+            return self.client.get(self.key) or b"0"
+        except Exception:  # noqa: BLE001 — Redis down: serve live pages, never fail
+            return False
+
+    def bump(self) -> None:
+        try:
+            self.client.incr(self.key)
+        except Exception:  # noqa: BLE001 — a change must never fail for the cache's sake
+            # Pages kept elsewhere may then be out of date for PAGE_CACHE_SECONDS at most.
+            logging.getLogger(__name__).warning("page cache: content version not moved "
+                                                "(Redis unreachable)")
+
+
+class PageCache:
+    def __init__(self, app: Flask):
+        self.seconds = app.config["PAGE_CACHE_SECONDS"]
+        url = app.config["PAGE_CACHE_VERSION_URL"]
+        if url.startswith(("redis://", "rediss://", "unix://")):
+            self.version = _RedisVersion(url, f"{app.config['RATELIMIT_KEY_PREFIX']}:pages")
+        else:
+            self.version = _FileVersion(Path(url or Path(app.instance_path) / "content-version"))
+        self.pages: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self.lock:
+            self.pages.clear()
+
+    def get(self, key, version):
+        with self.lock:
+            entry = self.pages.get(key)
+            if entry is None:
+                return None
+            stored_version, stored_at, body, mimetype = entry
+            if stored_version != version or time.monotonic() - stored_at > self.seconds:
+                del self.pages[key]
+                return None
+            self.pages.move_to_end(key)
+        return body, mimetype
+
+    def put(self, key, version, body: bytes, mimetype: str) -> None:
+        with self.lock:
+            self.pages[key] = (version, time.monotonic(), body, mimetype)
+            self.pages.move_to_end(key)
+            while len(self.pages) > MAX_ENTRIES:
+                self.pages.popitem(last=False)
+
+
+def _session_snapshot() -> dict:
+    return {k: v for k, v in session.items() if k not in _IGNORED_SESSION_KEYS}
+
+
+def _visitor_key():
+    """The key of this request's page when it comes from a visitor, else None."""
+    if request.method != "GET" or request.endpoint is None:
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if not getattr(view, "for_visitors", False):
+        return None
+    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+        return None  # Flask-Login would log them in from it
+    if "_user_id" in session or "_flashes" in session:
+        return None
+    locale = session.get("locale")
+    if locale not in current_app.config["LANGUAGES"]:
+        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    return locale, request.url  # scheme and host too: a page may hold absolute links
+
+
+def _keepable(response, session_before: dict) -> bool:
+    """Nothing of this response belongs to the person who asked for it."""
+    if (response.status_code != 200 or response.direct_passthrough
+            or response.cache_control.no_store or g.get("private_page")):
+        return False
+    # A form's CSRF token, a flash message shown (popped from the session), a login...
+    if "csrf_token" in g or _session_snapshot() != session_before:
+        return False
+    cookie = current_app.config["SESSION_COOKIE_NAME"] + "="
+    return all(c.startswith(cookie) for c in response.headers.getlist("Set-Cookie"))
+
+
+def install(app: Flask) -> None:
+    """Serve and keep visitors' pages; call before other request hooks are registered, so
+    the kept copy is looked up first and stored once every other hook has run."""
+    if not app.config["PAGE_CACHE_SECONDS"]:
+        return
+    cache = PageCache(app)
+    app.extensions["page_cache"] = cache
+
+    @app.before_request
+    def serve_kept_page():
+        key = _visitor_key()
+        if key is None:
+            return None
+        version = cache.version.current()
+        if version is None or version is False:  # unknown (Redis down...): live pages only
+            return None
+        g.page_cache = (key, version, _session_snapshot())
+        kept = cache.get(key, version)
+        if kept is None:
+            return None
+        g.page_cache = None
+        return Response(kept[0], mimetype=kept[1])
+
+    @app.after_request
+    def keep_page(response):
+        pending = g.pop("page_cache", None)
+        if pending is None or not _keepable(response, pending[2]):
+            return response
+        key, version, _before = pending
+        if len(body := response.get_data()) <= MAX_BODY:
+            cache.put(key, version, body, response.mimetype)
+        return response
+
+
+# Every commit that wrote a public table moves the content version of the app's cache.
+
+def _note_flush(db_session, _context):
+    for instance in (*db_session.new, *db_session.dirty, *db_session.deleted):
+        if getattr(instance, "__tablename__", None) not in PRIVATE_TABLES:
+            db_session.info["pages_changed"] = True
+            return
+
+
+def _note_statement(state):
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["pages_changed"] = True
+
+
+def _after_commit(db_session):
+    if db_session.info.pop("pages_changed", False) and has_app_context():
+        cache = current_app.extensions.get("page_cache")
+        if cache is not None:
+            cache.version.bump()
+
+
+def _after_rollback(db_session):
+    db_session.info.pop("pages_changed", None)
+
+
+sa.event.listen(Session, "after_flush", _note_flush)
+sa.event.listen(Session, "do_orm_execute", _note_statement)
+sa.event.listen(Session, "after_commit", _after_commit)
+sa.event.listen(Session, "after_rollback", _after_rollback)
