@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, has_app_context, request, session
 from sqlalchemy.orm import Session
 
+_log = logging.getLogger(__name__)
 MAX_ENTRIES = 500  # per worker: every list filter and page number is its own address
 MAX_BODY = 256 * 1024
 
@@ -54,7 +55,6 @@ class _FileVersion:
 
     def __init__(self, path: Path):
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             self.bump()
 
@@ -67,8 +67,16 @@ class _FileVersion:
 
     def bump(self) -> None:
         temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}")
-        temporary.write_bytes(os.urandom(8))
-        os.replace(temporary, self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(os.urandom(8))
+            os.replace(temporary, self.path)
+        except OSError as error:  # the write that asked for it goes on regardless
+            _log.warning("page cache: content version not moved (%s)", error)
+            try:  # without the file, workers serve live pages only
+                self.path.unlink(missing_ok=True)
+            except OSError:  # nothing writable: kept pages last PAGE_CACHE_SECONDS at most
+                return
 
 
 class _RedisVersion:
@@ -91,8 +99,7 @@ class _RedisVersion:
             self.client.incr(self.key)
         except Exception:  # noqa: BLE001 — a change must never fail for the cache's sake
             # Pages kept elsewhere may then be out of date for PAGE_CACHE_SECONDS at most.
-            logging.getLogger(__name__).warning("page cache: content version not moved "
-                                                "(Redis unreachable)")
+            _log.warning("page cache: content version not moved (Redis unreachable)")
 
 
 class PageCache:

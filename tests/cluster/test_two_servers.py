@@ -191,6 +191,8 @@ def cluster():
         "DATABASE_URL": database_url.render_as_string(hide_password=False),
         "RATELIMIT_STORAGE_URI": REDIS_URL,
         "RATELIMIT_KEY_PREFIX": prefix,
+        # Visitors' pages kept by each worker: their content version shared in Redis.
+        "PAGE_CACHE_VERSION_URL": REDIS_URL,
         "PROXY_COUNT": "1",
         "UPLOAD_FOLDER": str(run / "uploads"),
         "SITE_URL": f"http://127.0.0.1:{NGINX_PORT}",
@@ -372,6 +374,34 @@ def test_votes_and_supports_through_both_servers_are_counted_once(cluster):
             assert one("SELECT support_count, (SELECT count(*) FROM supports s WHERE "
                        "s.proposal_id = p.id) FROM proposals p WHERE p.id = %s",
                        idea) == (expected, expected), idea
+
+
+def test_a_page_kept_by_one_server_shows_a_change_made_through_the_other(cluster):
+    """Visitors' pages are kept by every worker of both servers; a support given through
+    one server must show at once on the other's (their content version is in Redis)."""
+    data = cluster["data"]
+    path = f"/propositions/{data['proposals'][1]}"
+    visitor = Client("10.9.0.1")
+
+    def supports_seen_through_b() -> set[int]:
+        pages = [visitor.request("GET", path, upstream="b") for _ in range(6)]
+        assert all(status == 200 for status, _, _ in pages)
+        assert not visitor.cookies  # a visitor's page sets no cookie
+        return {int(re.search(r'id="support-title">(\d+) soutien', text).group(1))
+                for _, text, _ in pages}
+
+    before = supports_seen_through_b()  # rendered, then kept by B's workers
+    assert len(before) == 1
+    person = Client("10.9.0.2")
+    assert person.login(data["voters"][-3], data["password"]) == 302
+    token = person.csrf(path)
+    _, page, _ = person.request("GET", path, upstream="a")
+    give = 'name="support" value="1"' in page
+    status, _, upstream = person.request(
+        "POST", f"{path}/soutien", {"csrf_token": token, "support": "1" if give else "0"},
+        upstream="a")
+    assert status == 302 and upstream == f"127.0.0.1:{PORT_A}"
+    assert supports_seen_through_b() == {before.pop() + (1 if give else -1)}
 
 
 def test_login_limit_holds_across_both_servers_per_client_address(cluster):

@@ -1,6 +1,8 @@
 """Visitors' pages kept ready (participation/core/page_cache.py): served without a query,
 never personal, and rendered again as soon as the data changes."""
 
+import os
+
 import pytest
 import sqlalchemy as sa
 from flask import render_template_string
@@ -158,3 +160,17 @@ def test_unreachable_redis_means_live_pages():
     cache = create_app(type("Down", (TestConfig,), config)).extensions["page_cache"]
     assert cache.version.current() is False
     cache.version.bump()  # logged, not raised: the write that asked for it goes on
+
+
+def test_an_unwritable_version_file_means_live_pages_not_errors(tmp_path, monkeypatch):
+    config = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "PAGE_CACHE_SECONDS": 30,
+              "PAGE_CACHE_VERSION_URL": str(tmp_path / "content-version")}
+    cache = create_app(type("Full", (TestConfig,), config)).extensions["page_cache"]
+    assert cache.version.current() is not None
+
+    def disk_full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    cache.version.bump()  # logged, not raised
+    assert cache.version.current() is None  # so no kept page is served
