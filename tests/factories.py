@@ -92,6 +92,25 @@ def proposal(author, status="published", title="Des bancs le long de la digue",
     return made
 
 
+def comments(proposal, author, count, parent_id=None, body="Un avis sur l'idée.", now=None):
+    """``count`` comments by ``author`` on ``proposal`` (replies to the comment
+    ``parent_id`` if given), written at once as a busy discussion leaves them, the counter
+    kept equal; their ids in order. ``body`` is a text (numbered) or a function of n."""
+    from participation.proposals.models import Comment, Proposal
+
+    now = now or datetime(2026, 11, 2, 10, tzinfo=UTC)
+    made = [Comment(proposal_id=proposal.id, author_id=author.id, parent_id=parent_id,
+                    body=body(n) if callable(body) else f"{body} {n}", created_at=now)
+            for n in range(count)]
+    db.session.add_all(made)
+    db.session.flush()
+    ids = [c.id for c in made]
+    db.session.execute(sa.update(Proposal).where(Proposal.id == proposal.id)
+                       .values(comment_count=Proposal.comment_count + count))
+    db.session.commit()
+    return ids
+
+
 def action_sheet(author, status="submitted", title="Séjour jeunes en Angleterre",
                  proposals=(), now=None):
     """A fiche action with an objective and a lead actor, brought to ``status`` ("draft" or

@@ -171,7 +171,12 @@ class Comment(db.Model):
     """A comment on a published proposal, or a reply to one (one level only)."""
 
     __tablename__ = "comments"
-    __table_args__ = (sa.Index("ix_comments_created_at", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_comments_created_at", "created_at"),
+        # A proposal's page of threads, the replies of those threads, and the place of one
+        # comment (queries.comment_place) all read this index, not the proposal's rows.
+        sa.Index("ix_comments_thread", "proposal_id", "parent_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(

@@ -302,7 +302,8 @@ def add_comment(author: User, proposal: Proposal, body: str, now: datetime,
                        .values(comment_count=Proposal.comment_count + 1))
     db.session.flush()
     db.session.expire(proposal, ["comment_count"])
-    link = f"{_url(proposal)}#comment-{comment.id}"
+    # Kept in the notification: the lasting link, that finds the comment's page when followed.
+    link = path_for("proposals.comment_link", proposal_id=proposal.id, comment_id=comment.id)
     if parent is not None and parent.author_id != author.id:
         notify([parent.author], "comments", "proposal.replied", link, now,
                name=author.display_name, title=proposal.title)

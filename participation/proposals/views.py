@@ -248,7 +248,8 @@ def detail(proposal_id):
         proposal=proposal,
         now=now,
         timeline=queries.timeline(proposal, with_private=moderator or is_author),
-        comments=queries.comments_of(proposal) if proposal.is_public else [],
+        threads=queries.comment_threads(proposal, page_number()) if proposal.is_public
+        else None,
         supported=bool(queries.supported_ids(current_user, [proposal.id])),
         similar=services.similar_proposals(f"{proposal.title} {proposal.body}", proposal.id)
         if not proposal.is_public
@@ -358,9 +359,7 @@ def comment(proposal_id):
         else:
             db.session.commit()
             flash(_l("Your comment is published."), "success")
-            return redirect(
-                url_for("proposals.detail", proposal_id=proposal.id) + f"#comment-{created.id}"
-            )
+            return redirect(comment_url(created))
     return render_template(
         "proposals/comment_form.html", proposal=proposal, form=form, parent=parent
     ), 400
@@ -368,10 +367,59 @@ def comment(proposal_id):
 
 def _load_comment(proposal_id, comment_id):
     proposal = _load(proposal_id)
-    found = db.session.get(Comment, comment_id)
+    found = queries.get_comment(comment_id)
     if found is None or found.proposal_id != proposal.id:
         abort(404)
     return proposal, found
+
+
+def comment_url(comment: Comment) -> str:
+    """The page that shows ``comment``, at the comment: the proposal's page of threads that
+    holds it, or its thread's page for a reply past the first ones shown under the thread.
+    Every link to a comment goes through here (links kept for later, as in notifications,
+    through ``comment_link``, which asks here when followed)."""
+    where, page = queries.comment_place(comment)
+    values = {"page": page} if page > 1 else {}
+    if where == "thread":
+        url = url_for("proposals.thread", proposal_id=comment.proposal_id,
+                      comment_id=comment.parent_id, **values)
+    else:
+        url = url_for("proposals.detail", proposal_id=comment.proposal_id, **values)
+    return f"{url}#comment-{comment.id}"
+
+
+def _load_shown_comment(proposal_id, comment_id):
+    """A comment of a proposal whose comments are shown (a published one), else 404.
+
+    Deleted and hidden comments keep their place in the thread (a line says why their
+    text is not there), so links to them still lead there."""
+    proposal, found = _load_comment(proposal_id, comment_id)
+    if not proposal.is_public:
+        abort(404)
+    return proposal, found
+
+
+@bp.route("/propositions/<int:proposal_id>/commentaires/<int:comment_id>")
+def comment_link(proposal_id, comment_id):
+    """A lasting link to a comment (notifications, moderation): sends to the page that
+    holds it now."""
+    _proposal, found = _load_shown_comment(proposal_id, comment_id)
+    return redirect(comment_url(found), 303)
+
+
+@bp.route("/propositions/<int:proposal_id>/commentaires/<int:comment_id>/reponses")
+def thread(proposal_id, comment_id):
+    """A comment and all its replies, a page at a time, for threads with more replies
+    than the proposal's page shows."""
+    proposal, found = _load_shown_comment(proposal_id, comment_id)
+    if found.parent_id is not None:  # a reply: its thread is its parent's
+        abort(404)
+    return render_template(
+        "proposals/thread.html",
+        proposal=proposal,
+        comment=found,
+        replies=queries.thread_replies(found, page_number()),
+    )
 
 
 @bp.route(
@@ -387,9 +435,7 @@ def edit_comment(proposal_id, comment_id):
     if form.validate_on_submit():
         if commit_or_explain(lambda: services.edit_comment(found, form.body.data, utcnow()), form):
             flash(_l("Your comment is corrected."), "success")
-            return redirect(
-                url_for("proposals.detail", proposal_id=proposal.id) + f"#comment-{found.id}"
-            )
+            return redirect(comment_url(found))
     return render_template(
         "proposals/comment_form.html", proposal=proposal, form=form, comment=found, parent=None
     )
@@ -405,7 +451,7 @@ def delete_comment(proposal_id, comment_id):
     services.delete_comment(found, utcnow())
     db.session.commit()
     flash(_l("Your comment is deleted."), "success")
-    return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+    return redirect(comment_url(found))
 
 
 @bp.route("/propositions/<int:proposal_id>/signaler", methods=["GET", "POST"])
@@ -431,7 +477,8 @@ def report(proposal_id):
             else _l("You had already reported it; the animators will look at it."),
             "success",
         )
-        return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+        return redirect(comment_url(target) if target else
+                        url_for("proposals.detail", proposal_id=proposal.id))
     return render_template("proposals/report.html", proposal=proposal, comment=target, form=form)
 
 

@@ -662,6 +662,8 @@ def test_hostile_values_outside_the_forms(request, client, login):
         (None, "get", "/api/proposals", "page"),
         (None, "get", "/api/proposals", "per_page"),
         (None, "get", "/propositions", "page"),
+        (None, "get", f"/propositions/{proposal.id}", "page"),
+        (None, "get", f"/propositions/{proposal.id}/commentaires/{comment.id}/reponses", "page"),
     ]
     failures = []
     for role, method, path, name in cases:

@@ -101,6 +101,50 @@ def test_the_life_of_an_idea(site, live_app, tmp_path):
     _check(page)
 
 
+def test_a_long_discussion_a_page_at_a_time(site, live_app):
+    """Threads a page at a time, a long thread on its own page, and a lasting link to a
+    comment that lands on the page holding it; all at 360 px, without JavaScript needed."""
+    import sqlalchemy as sa
+
+    from participation.accounts.models import User
+    from participation.extensions import db
+    from participation.proposals.queries import REPLIES_SHOWN, THREADS_PER_PAGE
+    from tests import factories
+
+    page = site
+    author = make_person(live_app, "Porteuse")
+    neighbour = make_person(live_app, "Voisine")
+    with live_app.app_context():
+        people = {email: db.session.scalar(sa.select(User).where(User.email == email))
+                  for email in (author, neighbour)}
+        proposal = factories.proposal(people[author], title="Une fête de quartier au Fort")
+        tops = factories.comments(proposal, people[neighbour], THREADS_PER_PAGE + 2)
+        factories.comments(proposal, people[author], REPLIES_SHOWN + 3, parent_id=tops[0])
+        url = f"/propositions/{proposal.id}"
+    log_in(page, neighbour)
+    page.goto(url)
+    assert page.locator("#comments-title").inner_text() == \
+        f"{THREADS_PER_PAGE + 2 + REPLIES_SHOWN + 3} commentaires"
+    _check(page)
+    page.locator(".pager a[rel=next]").click()
+    assert page.url.endswith(f"{url}?page=2#comments")
+    assert page.locator(f"#comment-{tops[-1]}").is_visible()
+    _check(page)
+    page.goto(url)
+    page.locator("a", has_text="Voir les 3 autres réponses").click()
+    assert f"{url}/commentaires/{tops[0]}/reponses#comment-" in page.url
+    _check(page)
+    page.fill(f"#reply-{tops[0]}", "Je viendrai avec des chaises.")
+    page.locator(f"form:has(#reply-{tops[0]}) button[type=submit]").click()
+    assert page.locator(".flash-success").is_visible()
+    assert "/reponses#comment-" in page.url
+    assert "Je viendrai avec des chaises." in page.inner_text("main")
+    # A lasting link (as in a notification) finds the page that holds the comment.
+    page.goto(f"{url}/commentaires/{tops[-1]}")
+    assert page.url.endswith(f"{url}?page=2#comment-{tops[-1]}")
+    assert page.locator(f"#comment-{tops[-1]}").is_visible()
+
+
 PAYLOADS = [
     "<script>window.__xss = 1</script>",
     "<img src=x onerror=\"window.__xss = 1\">",

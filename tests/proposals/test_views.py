@@ -305,6 +305,37 @@ def test_proposal_page_runs_the_same_queries_with_few_or_many_comments(client, l
     assert few == many
 
 
+def test_comment_pages_run_the_same_queries_with_21_or_300_comments(client, login,
+                                                                    inhabitant, verified):
+    """The proposal's pages of threads, a thread's pages, and a comment's link."""
+    from tests.queries import count_queries
+
+    proposal = factories.proposal(inhabitant)
+    people = [factories.UserFactory() for _ in range(3)]
+    tops = factories.comments(proposal, people[0], 21)  # two pages of threads
+    for top in tops[:2]:
+        factories.comments(proposal, people[1], 1, parent_id=top)
+    base = f"/propositions/{proposal.id}"
+    urls = [base, f"{base}?page=2", f"{base}/commentaires/{tops[0]}/reponses"]
+    link = f"{base}/commentaires/{tops[-1]}"
+    login(verified)
+
+    def counts():
+        client.get(link)
+        with count_queries() as statements:
+            assert client.get(link).status_code == 303
+        return [queries_for(client, url) for url in urls] + [len(statements)]
+
+    few = counts()
+    factories.comments(proposal, people[2], 120)
+    for top in tops[:2]:  # threads of many replies, by many people
+        for person in people:
+            factories.comments(proposal, person, 27, parent_id=top)
+    db.session.refresh(proposal)
+    assert proposal.comment_count == 21 + 2 + 120 + 2 * 81 > 300
+    assert counts() == few
+
+
 def test_admin_edits_themes(client, login, admin, animator):
     login(animator)
     assert client.get("/admin/themes").status_code == 403
@@ -317,3 +348,184 @@ def test_admin_edits_themes(client, login, admin, animator):
     duplicate = client.post("/admin/themes/nouveau", data={"name_fr": "Logement",
                                                             "name_en": "Housing"})
     assert duplicate.status_code == 200 and 'aria-invalid="true"' in duplicate.text
+
+
+# --- Comments a page at a time, and links that find a comment's page --------------------
+
+def _ids_shown(page) -> list[int]:
+    return [int(i) for i in re.findall(r'id="comment-(\d+)"', page)]
+
+
+def test_comments_go_a_page_of_threads_at_a_time(client, inhabitant, verified):
+    from participation.proposals.queries import THREADS_PER_PAGE as PER_PAGE
+
+    proposal = factories.proposal(inhabitant)
+    tops = factories.comments(proposal, verified, PER_PAGE + 3)
+    url = f"/propositions/{proposal.id}"
+    first = client.get(url).text
+    assert _ids_shown(first) == tops[:PER_PAGE]
+    assert f"{PER_PAGE + 3} commentaires" in first  # the whole count, on every page
+    assert "Page 1 sur 2" in first
+    assert f'href="{url}?page=2#comments" rel="next"' in first
+    second = client.get(f"{url}?page=2").text
+    assert _ids_shown(second) == tops[PER_PAGE:]
+    assert f"{PER_PAGE + 3} commentaires" in second
+    assert f'href="{url}?page=1#comments" rel="prev"' in second
+    # Past the end: the last page; nonsense: the first.
+    assert _ids_shown(client.get(f"{url}?page=40").text) == tops[PER_PAGE:]
+    assert _ids_shown(client.get(f"{url}?page=deux").text) == tops[:PER_PAGE]
+
+
+def test_a_long_thread_links_to_its_own_pages(client, login, inhabitant, verified):
+    from participation.proposals.queries import REPLIES_PER_PAGE, REPLIES_SHOWN
+
+    proposal = factories.proposal(inhabitant)
+    [top] = factories.comments(proposal, verified, 1)
+    replies = factories.comments(proposal, inhabitant, REPLIES_PER_PAGE + 4, parent_id=top)
+    page = client.get(f"/propositions/{proposal.id}").text
+    assert _ids_shown(page) == [top, *replies[:REPLIES_SHOWN]]
+    others = REPLIES_PER_PAGE + 4 - REPLIES_SHOWN
+    thread_url = f"/propositions/{proposal.id}/commentaires/{top}/reponses"
+    link = f'href="{thread_url}#comment-{replies[REPLIES_SHOWN]}"'
+    assert link in page and f"Voir les {others} autres réponses à Vérifiée" in page
+    # Without JavaScript: a page of its own, a page of replies at a time.
+    login(verified)
+    thread = client.get(thread_url).text
+    assert _ids_shown(thread) == [top, *replies[:REPLIES_PER_PAGE]]
+    assert f"{REPLIES_PER_PAGE + 4} réponses" in thread
+    assert f'action="/propositions/{proposal.id}/commentaires"' in thread  # reply there too
+    assert f'name="parent" value="{top}"' in thread
+    assert _ids_shown(client.get(f"{thread_url}?page=2").text) == [top, *replies[-4:]]
+    assert _ids_shown(client.get(f"{thread_url}?page=9").text) == [top, *replies[-4:]]
+    # A reply has no thread of its own.
+    assert client.get(f"/propositions/{proposal.id}/commentaires/{replies[0]}/reponses"
+                      ).status_code == 404
+
+
+def test_a_comment_link_finds_its_page(client, inhabitant, verified):
+    from participation.proposals.queries import REPLIES_SHOWN, THREADS_PER_PAGE
+
+    proposal = factories.proposal(inhabitant)
+    tops = factories.comments(proposal, verified, THREADS_PER_PAGE + 1)
+    replies = factories.comments(proposal, inhabitant, REPLIES_SHOWN + 1, parent_id=tops[-1])
+    base = f"/propositions/{proposal.id}"
+
+    def follow(comment_id):
+        response = client.get(f"{base}/commentaires/{comment_id}")
+        assert response.status_code == 303
+        return response.location
+
+    assert follow(tops[0]) == f"{base}#comment-{tops[0]}"
+    assert follow(tops[-1]) == f"{base}?page=2#comment-{tops[-1]}"
+    assert follow(replies[0]) == f"{base}?page=2#comment-{replies[0]}"
+    assert follow(replies[-1]) == f"{base}/commentaires/{tops[-1]}/reponses#comment-{replies[-1]}"
+    # The page it sends to holds the comment.
+    location = follow(tops[-1])
+    assert f'id="comment-{tops[-1]}"' in client.get(location.split("#")[0]).text
+    # No such comment, or another proposal's: not found.
+    other = factories.proposal(inhabitant, title="Un composteur au Virval")
+    assert client.get(f"/propositions/{other.id}/commentaires/{tops[0]}").status_code == 404
+    assert client.get(f"{base}/commentaires/999999").status_code == 404
+
+
+def test_a_link_to_a_deleted_or_hidden_comment_lands_where_it_was(client, app, login,
+                                                                 inhabitant, verified):
+    from participation.proposals.queries import THREADS_PER_PAGE
+    from participation.proposals.services import delete_comment, report
+
+    proposal = factories.proposal(inhabitant)
+    tops = factories.comments(proposal, verified, THREADS_PER_PAGE + 2)
+    now = factories.datetime.now(factories.UTC)
+    deleted, hidden = (db.session.get(Comment, i) for i in tops[-2:])
+    delete_comment(deleted, now)
+    for person in [factories.UserFactory() for _ in range(app.config["REPORTS_TO_HIDE"])]:
+        report(person, proposal, "insult", None, now, comment=hidden)
+    db.session.commit()
+    base = f"/propositions/{proposal.id}"
+    for comment in (deleted, hidden):
+        response = client.get(f"{base}/commentaires/{comment.id}")
+        assert response.location == f"{base}?page=2#comment-{comment.id}"
+    page = client.get(f"{base}?page=2").text
+    # Their place is kept, with a line that says why the text is not there.
+    assert _ids_shown(page) == tops[THREADS_PER_PAGE:]
+    assert "Commentaire supprimé par son auteur" in page and "Masqué par la modération" in page
+    assert "Un avis sur l&#39;idée. 21" not in page  # the hidden text
+
+
+def test_no_comment_link_where_comments_are_not_shown(client, login, inhabitant, verified):
+    proposal = factories.proposal(inhabitant)
+    [top] = factories.comments(proposal, verified, 1)
+    proposal.status = "changes_requested"  # as if it went back to its author
+    db.session.commit()
+    login(inhabitant)  # the author sees the proposal, no longer its comments
+    assert client.get(f"/propositions/{proposal.id}").status_code == 200
+    assert client.get(f"/propositions/{proposal.id}/commentaires/{top}").status_code == 404
+    assert client.get(f"/propositions/{proposal.id}/commentaires/{top}/reponses"
+                      ).status_code == 404
+
+
+def test_after_writing_a_comment_its_page(client, login, inhabitant, verified):
+    from participation.notifications.models import Notification
+    from participation.proposals.queries import REPLIES_SHOWN, THREADS_PER_PAGE
+
+    proposal = factories.proposal(inhabitant)
+    tops = factories.comments(proposal, verified, THREADS_PER_PAGE)
+    factories.comments(proposal, inhabitant, REPLIES_SHOWN, parent_id=tops[0])
+    base = f"/propositions/{proposal.id}"
+    login(verified)
+    response = client.post(f"{base}/commentaires", data={"body": "Le vingt-et-unième"})
+    new = db.session.scalar(sa.select(sa.func.max(Comment.id)))
+    assert response.location == f"{base}?page=2#comment-{new}"
+    # The author's notification keeps a lasting link, that finds the page when followed.
+    notification = db.session.scalar(sa.select(Notification).where(
+        Notification.user_id == inhabitant.id).order_by(Notification.id.desc()))
+    assert notification.url == f"{base}/commentaires/{new}"
+    response = client.post(f"{base}/commentaires", data={"body": "Une sixième réponse",
+                                                         "parent": str(tops[0])})
+    reply = db.session.scalar(sa.select(sa.func.max(Comment.id)))
+    assert response.location == f"{base}/commentaires/{tops[0]}/reponses#comment-{reply}"
+    edit = client.post(f"{base}/commentaires/{reply}/modifier", data={"body": "Corrigée"})
+    assert edit.location == f"{base}/commentaires/{tops[0]}/reponses#comment-{reply}"
+    deleted = client.post(f"{base}/commentaires/{new}/supprimer")
+    assert deleted.location == f"{base}?page=2#comment-{new}"
+
+
+def test_a_proposal_with_300_comments_stays_a_light_page(client, login, inhabitant,
+                                                         verified):
+    """Under the page budget (50 KB compressed), and no heavier with 300 comments than
+    with one page's worth of them (all on one page, 300 comments weighed 2.5 times more)."""
+    import gzip
+    import random
+
+    from participation.proposals.queries import REPLIES_SHOWN, THREADS_PER_PAGE
+
+    words = ("quartier idée parc enfants bancs samedi centre mairie voisins jardin vélo "
+             "école marché plage fête soutien hiver aide atelier sortie familles jeunes "
+             "aînés digue éclairage composteur navette réunion printemps bénévoles").split()
+    rng = random.Random(300)  # noqa: S311 (test data)
+
+    def text(n):  # about 400 characters, as people write them
+        return " ".join(rng.choice(words) for _ in range(55)).capitalize() + f" ({n})."
+
+    proposal = factories.proposal(inhabitant)
+    people = [factories.UserFactory() for _ in range(3)]
+    url = f"/propositions/{proposal.id}"
+    login(verified)  # a reply form under each thread, and the links to report
+    # One full page: 20 threads of 5 replies.
+    tops = factories.comments(proposal, people[0], THREADS_PER_PAGE, body=text)
+    for top in tops:
+        factories.comments(proposal, people[top % 3], REPLIES_SHOWN, parent_id=top, body=text)
+    full_page = len(client.get(url).get_data())
+    # Then 300 in all: more replies in those threads, and more threads.
+    for top in tops:
+        factories.comments(proposal, people[top % 3], 4, parent_id=top, body=text)
+    more = factories.comments(proposal, people[1], 60, body=text)
+    for top in more[:10]:
+        factories.comments(proposal, people[2], 4, parent_id=top, body=text)
+    db.session.refresh(proposal)
+    assert proposal.comment_count == 300
+    page = client.get(url).get_data()
+    assert len(_ids_shown(page.decode())) == THREADS_PER_PAGE * (1 + REPLIES_SHOWN)
+    # The same threads, plus a link under each to its other replies, and the pager.
+    assert len(page) < full_page * 1.05, (len(page), full_page)
+    assert len(gzip.compress(page, 6)) < 50_000, len(gzip.compress(page, 6))

@@ -234,6 +234,7 @@ EXPECTED = {
     "proposals.answer": MATISSE,
     "proposals.answer_times": EVERYONE,
     "proposals.comment": LOGGED_IN,
+    "proposals.comment_link": EVERYONE,  # a comment of a published proposal: to its page
     "proposals.delete_comment": NOBODY,  # the stranger's comment
     "proposals.detail": NOBODY,  # the stranger's draft
     "proposals.edit": NOBODY,
@@ -248,6 +249,7 @@ EXPECTED = {
     "proposals.submit": NOBODY,
     "proposals.support": LOGGED_IN,
     "proposals.themes": ADMIN,
+    "proposals.thread": EVERYONE,  # the replies of a comment of a published proposal
     "proposals.withdraw": NOBODY,  # only its author withdraws it
     # results.view: admins, directors and presidents, the federation (and representatives
     # sitting in the Conseil).
