@@ -408,6 +408,7 @@ def comment_link(proposal_id, comment_id):
 
 
 @bp.route("/propositions/<int:proposal_id>/commentaires/<int:comment_id>/reponses")
+@for_visitors
 def thread(proposal_id, comment_id):
     """A comment and all its replies, a page at a time, for threads with more replies
     than the proposal's page shows."""
