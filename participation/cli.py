@@ -111,11 +111,13 @@ def outbox():
 
 @outbox.command("send", help="Send the emails that are due (run it every minute).")
 @click.option("--loop", type=int, default=0, help="Keep running, waking every N seconds.")
-def outbox_send(loop):
-    from participation.core.mail import deliver_due
+@click.option("--seconds", type=float, default=50, show_default=True,
+              help="Keep sending batches of 200 for up to this long while some are due.")
+def outbox_send(loop, seconds):
+    from participation.core.mail import deliver_for
 
     while True:
-        counts = deliver_due()
+        counts = deliver_for(seconds)
         click.echo(f"sent {counts['sent']}, to retry {counts['retry']}, "
                    f"failed {counts['failed']}")
         if not loop:

@@ -9,6 +9,7 @@ a growing delay while the server is unreachable.
 import base64
 import smtplib
 import ssl
+import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -108,13 +109,16 @@ def _open_smtp(config) -> smtplib.SMTP:
     return smtp
 
 
-def deliver_due(now: datetime | None = None, limit: int = 200) -> dict[str, int]:
-    """Send the messages whose time has come; commit after each one.
+def deliver_due(now: datetime | None = None, limit: int = 200,
+                deadline: float | None = None) -> dict[str, int]:
+    """Send the messages whose time has come (``limit`` at most); commit after each one.
 
     Each message is locked while it is sent (SKIP LOCKED on PostgreSQL), so
     two senders on a timer never send the same message twice. A failure
     leaves the message pending with a later ``next_attempt_at``; after
     ``OUTBOX_MAX_ATTEMPTS`` it is marked failed, kept, and can be retried.
+    Stops between two messages once ``time.monotonic()`` passes ``deadline`` (an
+    unreachable server costs MAIL_TIMEOUT a message: a run stays within its time).
     """
     now = now or utcnow()
     config = current_app.config
@@ -130,6 +134,8 @@ def deliver_due(now: datetime | None = None, limit: int = 200) -> dict[str, int]
     smtp = None
     try:
         for message_id in ids:
+            if deadline is not None and time.monotonic() > deadline:
+                break
             message = db.session.scalars(
                 sa.select(OutboxMessage)
                 # Checked again under the lock: another sender may have sent it, or tried
@@ -174,6 +180,21 @@ def deliver_due(now: datetime | None = None, limit: int = 200) -> dict[str, int]
             except (OSError, smtplib.SMTPException):
                 pass
     return counts
+
+
+def deliver_for(seconds: float, batch: int = 200) -> dict[str, int]:
+    """``deliver_due`` batch after batch for about ``seconds`` (a timer's run): an opening
+    notice to every inhabitant goes out at the SMTP server's pace, not 200 a minute. Ends
+    early when nothing more is due, or when a batch sent nothing (the server is down)."""
+    deadline = time.monotonic() + seconds
+    totals = {"sent": 0, "retry": 0, "failed": 0}
+    while True:
+        counts = deliver_due(limit=batch, deadline=deadline)
+        for key, value in counts.items():
+            totals[key] += value
+        done = sum(counts.values())
+        if done < batch or counts["sent"] == 0 or time.monotonic() > deadline:
+            return totals
 
 
 def retry_failed() -> int:

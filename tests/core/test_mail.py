@@ -134,3 +134,25 @@ def test_retry_delay_grows_and_is_capped():
     assert mail.retry_delay(1) == timedelta(minutes=1)
     assert mail.retry_delay(4) == timedelta(minutes=8)
     assert mail.retry_delay(30) == timedelta(hours=6)
+
+
+def test_a_run_sends_batch_after_batch_until_none_is_due(session, smtp_server, inhabitant):
+    """An opening notice to every inhabitant is not held to 200 emails a minute."""
+    from participation.core.mail import deliver_for
+
+    for _ in range(450):
+        queue_email(inhabitant.email, "reset_password", "fr", user=inhabitant,
+                    reset_url="http://localhost/mot-de-passe/abc", minutes=60)
+    db.session.commit()
+    assert deliver_for(60, batch=200) == {"sent": 450, "retry": 0, "failed": 0}
+    assert len(smtp_server.envelopes) == 450
+    assert deliver_for(60) == {"sent": 0, "retry": 0, "failed": 0}
+
+
+def test_a_run_stops_at_its_deadline(session, smtp_server, inhabitant, now):
+    import time
+
+    _queue(inhabitant)
+    assert deliver_due(now, deadline=time.monotonic() - 1) == {"sent": 0, "retry": 0,
+                                                                "failed": 0}
+    assert deliver_due(now)["sent"] == 1
