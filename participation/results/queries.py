@@ -513,8 +513,9 @@ def _turnout(closed: list[dict]) -> str:
     return _percent_text(_percent(voters, eligible)) or "—"
 
 
-def _median(value) -> object:
-    return value if value is not None else str(_l("no answer yet"))
+def _median(value) -> str:
+    """``15,5`` in French, ``15.5`` in English (days, to a tenth)."""
+    return format_decimal(value, "#,##0.#") if value is not None else str(_l("no answer yet"))
 
 
 def _figure_rows(current: dict, previous: dict, closed: list, closed_before: list) -> list:

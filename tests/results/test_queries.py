@@ -144,3 +144,14 @@ def test_each_query_counts_the_previous_period_as_it_counts_the_current_one(app,
     half = len(months) // 2
     assert months[:half] == months_alone[half:]
     assert shown["moderation"] == alone["moderation"]
+
+
+def test_the_median_delay_reads_as_a_number_of_the_language(app):
+    from flask_babel import force_locale
+
+    from participation.results.queries import _median
+
+    with app.test_request_context():
+        assert (_median(2.0), _median(15.5)) == ("2", "15,5")
+        with force_locale("en"):
+            assert (_median(2.0), _median(15.5), _median(None)) == ("2", "15.5", "no answer yet")
