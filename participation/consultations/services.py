@@ -493,31 +493,60 @@ def eligible_people(consultation: Consultation, now: datetime, not_voted: bool =
     return query
 
 
-def send_notices(now: datetime) -> dict[str, int]:
-    """Tell eligible inhabitants that a consultation opened, and remind those who have not
-    voted the day before it closes (each only once). Run by a timer, e.g. hourly."""
-    from participation.core.http import path_for
-    from participation.notifications.services import notify
+NOTICE_BATCH = 2000  # people told per transaction
 
+
+def send_notices(now: datetime, batch: int = NOTICE_BATCH) -> dict[str, int]:
+    """Tell eligible inhabitants that a consultation opened, and remind those who have not
+    voted the day before it closes (each only once). Run by a timer, e.g. hourly.
+
+    Commits every ``batch`` people: the whole territory is 85,000 people, too many for one
+    transaction. A run stopped half-way (a restart) is taken up by the next one: whoever
+    already has the notice is skipped (every person told gets a notification row, whatever
+    their email settings), and the consultation is marked done only once all are told."""
     counts = {"opened": 0, "reminded": 0}
-    current = db.session.scalars(sa.select(Consultation).where(
+    current = db.session.scalars(sa.select(Consultation.id).where(
         Consultation.scheduled_at.is_not(None), Consultation.opens_at <= now,
         Consultation.closes_at > now)).all()
-    for consultation in current:
-        link = path_for("consultations.detail", consultation_id=consultation.id)
+    for consultation_id in current:
+        consultation = db.session.get(Consultation, consultation_id)
+        if consultation.opening_notice_sent_at is None:
+            counts["opened"] += _notice_in_batches(consultation_id, "consultation.opened",
+                                                   now, batch)
+            db.session.get(Consultation, consultation_id).opening_notice_sent_at = now
+            db.session.commit()
+            consultation = db.session.get(Consultation, consultation_id)
+        if (consultation.closing_reminder_sent_at is None
+                and consultation.closes_at - now <= timedelta(days=1)):
+            counts["reminded"] += _notice_in_batches(consultation_id, "consultation.closing",
+                                                     now, batch, not_voted=True)
+            db.session.get(Consultation, consultation_id).closing_reminder_sent_at = now
+            db.session.commit()
+    return counts
+
+
+def _notice_in_batches(consultation_id: int, key: str, now: datetime, batch: int,
+                       not_voted: bool = False) -> int:
+    """Notify everyone eligible who has not had this notice yet, ``batch`` at a time."""
+    from participation.core.http import path_for
+    from participation.notifications.models import Notification
+    from participation.notifications.services import notify
+
+    told = 0
+    while True:
+        consultation = db.session.get(Consultation, consultation_id)
+        link = path_for("consultations.detail", consultation_id=consultation_id)
         # Numeric, Paris time: reads the same in French and English.
         closes = consultation.closes_at.astimezone(ZoneInfo("Europe/Paris")).strftime(
             "%d/%m/%Y %H:%M")
-        if consultation.opening_notice_sent_at is None:
-            people = db.session.scalars(eligible_people(consultation, now)).all()
-            counts["opened"] += notify(people, "consultations", "consultation.opened", link,
-                                       now, title=consultation.title, date=closes)
-            consultation.opening_notice_sent_at = now
-        if (consultation.closing_reminder_sent_at is None
-                and consultation.closes_at - now <= timedelta(days=1)):
-            people = db.session.scalars(eligible_people(consultation, now, True)).all()
-            counts["reminded"] += notify(people, "consultations", "consultation.closing",
-                                         link, now, title=consultation.title, date=closes)
-            consultation.closing_reminder_sent_at = now
-    db.session.flush()
-    return counts
+        already = sa.exists().where(Notification.user_id == User.id,
+                                    Notification.message == key, Notification.url == link)
+        people = db.session.scalars(eligible_people(consultation, now, not_voted)
+                                    .where(~already).order_by(User.id).limit(batch)).all()
+        told += notify(people, "consultations", key, link, now, title=consultation.title,
+                       date=closes)
+        # Committed: the session holds its objects weakly, so a batch's people and emails
+        # leave memory with the next batch.
+        db.session.commit()
+        if len(people) < batch:
+            return told

@@ -287,3 +287,39 @@ def test_notices_at_opening_and_the_day_before_closing(animator, inhabitant, ver
         Notification.message == "consultation.closing")))
     assert verified.id in reminded and inhabitant.id not in reminded  # already voted
     assert services.send_notices(last_day)["reminded"] == 0
+
+
+def test_notices_go_out_in_batches_and_a_stopped_run_is_taken_up(animator, now, monkeypatch):
+    """The whole territory is too many people for one transaction: each batch is
+    committed; a run that stopped half-way leaves the rest to the next, nobody told twice."""
+    from participation.notifications import services as notifications
+    from participation.notifications.models import Notification
+    from tests import factories
+
+    people = [factories.UserFactory(pseudonym=f"Habitant {i}") for i in range(7)]
+    consultation = make_consultation(animator, now, communes=("Calais",))
+    opened = during(consultation)
+    real_notify, calls = notifications.notify, []
+
+    def notify_then_stop(users, *args, **kwargs):
+        calls.append(len(users))
+        if len(calls) == 2:
+            raise RuntimeError("the machine restarts")
+        return real_notify(users, *args, **kwargs)
+
+    monkeypatch.setattr(notifications, "notify", notify_then_stop)
+    with pytest.raises(RuntimeError):
+        services.send_notices(opened, batch=3)
+    db.session.rollback()
+    first = set(db.session.scalars(sa.select(Notification.user_id).where(
+        Notification.message == "consultation.opened")))
+    assert len(first) == 3 and consultation.opening_notice_sent_at is None
+    monkeypatch.setattr(notifications, "notify", real_notify)
+    counts = services.send_notices(opened, batch=3)
+    rows = db.session.scalars(sa.select(Notification.user_id).where(
+        Notification.message == "consultation.opened")).all()
+    assert len(rows) == len(set(rows)) == 3 + counts["opened"]
+    assert {p.id for p in people} <= set(rows)
+    db.session.refresh(consultation)
+    assert consultation.opening_notice_sent_at is not None
+    assert services.send_notices(opened, batch=3)["opened"] == 0
