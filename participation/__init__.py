@@ -120,6 +120,8 @@ def _sqlite_begin(connection):
 
 
 def _configure_login(app: Flask) -> None:
+    from sqlalchemy.orm import joinedload
+
     from participation.accounts.models import User
 
     login_manager.init_app(app)
@@ -128,7 +130,9 @@ def _configure_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_token: str):
-        user = db.session.scalar(db.select(User).where(User.session_token == session_token))
+        # With their roles in the same statement: nearly every page asks what they may do.
+        user = db.session.scalars(db.select(User).options(joinedload(User.roles))
+                                  .where(User.session_token == session_token)).unique().first()
         return user if user is not None and user.is_active else None
 
     @login_manager.unauthorized_handler
