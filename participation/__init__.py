@@ -10,6 +10,7 @@ from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from participation.config import INSTANCE, ROOT, Config
@@ -125,7 +126,10 @@ def _configure_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_token: str):
-        user = db.session.scalar(db.select(User).where(User.session_token == session_token))
+        # Roles joined: one statement on every logged-in request instead of two.
+        user = db.session.scalars(
+            db.select(User).where(User.session_token == session_token)
+            .options(joinedload(User.roles))).unique().one_or_none()
         return user if user is not None and user.is_active else None
 
     @login_manager.unauthorized_handler
@@ -192,7 +196,9 @@ def _configure_templates(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals.update(
-        has_perm=lambda name, obj=None: has_perm(current_user, name, obj),
+        # The user itself, not the proxy: a rule reads several of its attributes.
+        has_perm=lambda name, obj=None: has_perm(current_user._get_current_object(), name,
+                                                 obj),
         current_locale=lambda: str(get_locale()),
         languages=app.config["LANGUAGES"],
     )
@@ -245,7 +251,9 @@ def _configure_responses(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-        if (current_user and current_user.is_authenticated) or g.get("private_page"):
+        # ``is_anonymous`` rather than ``is_authenticated``: the same answer here (only
+        # active accounts are loaded) without reading the user again after a commit.
+        if (current_user and not current_user.is_anonymous) or g.get("private_page"):
             # Pages for a logged-in person (or showing a secret link, an address or what
             # was typed) must not stay in a shared computer's cache.
             response.headers.setdefault("Cache-Control", "private, no-store")
