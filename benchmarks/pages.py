@@ -49,6 +49,14 @@ per request is the figure that travels. PostgreSQL, full data set, 5 s per page:
     dashboard /resultats          10    11.6  27.6 (6.9)   (figures kept 60 s)
     minimal Flask page (ceiling)   0     0.3
     ballots: 26.8 ms of CPU each; none lost, none counted twice, second tries refused.
+
+Ballots after issue 9's work on them (same day, load average 1 to 2, ``--only nothing
+--duration 5``): 16 SQL statements a ballot down to 6, workers' CPU 17.5-20.1 ms a
+ballot down to 10.9-11.5 ms (the same load generator on the code before and after),
+76-87 ballots a second up to 144-147, p99 488-576 ms down to 330-495 ms; none lost or
+duplicated, second tries refused. Still short of 300 a second on these 2 cores: what is
+left is Flask, the login, the receipt's page and its menu (two statements: unread
+notifications, and whether the person sits in the Conseil), about 10 ms.
 """
 
 import argparse
@@ -460,9 +468,41 @@ def cast_ballots(app, duration: int, server: subprocess.Popen, threads: int = 32
 BALLOTS_LOCK = 9_0009  # issue 9's ballots
 
 
+def vote_statements(app, path: str, probe) -> int:
+    """SQL statements of one ballot, in the test client, after a first one warming caches
+    (two voters of their own, whose ballots are cast before the run is counted)."""
+    import sqlalchemy as sa
+
+    from participation.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    client = app.test_client()
+    for i, (_person_id, cookie, body) in enumerate(probe):
+        client.set_cookie("session", cookie, domain="localhost")
+        if i:
+            sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            response = client.post(path, data=body,
+                                   content_type="application/x-www-form-urlencoded")
+        finally:
+            if i:
+                sa.event.remove(engine, "before_cursor_execute", count)
+        if response.status_code != 200:
+            raise SystemExit(f"a ballot answered {response.status_code} in the test client")
+    return len(statements)
+
+
 def _cast_ballots(app, duration: int, server: subprocess.Popen, threads: int) -> dict:
-    consultation_id, voters = prepare_voters(app, threads * 400)
+    consultation_id, voters = prepare_voters(app, threads * 400 + 2)
     path = f"/consultations/{consultation_id}/voter/confirmer"
+    probe, voters = voters[:2], voters[2:]
+    statements = vote_statements(app, path, probe)
     before = count_votes(app, consultation_id, [])
     chunks = [voters[i::threads] for i in range(threads)]
     results: list[list] = [[] for _ in range(threads)]
@@ -530,6 +570,7 @@ def _cast_ballots(app, duration: int, server: subprocess.Popen, threads: int) ->
         print(f"first refusal: {text[:600]}")
     return {"statuses": statuses, "cpu_ms": 1000 * cpu / len(done) if done else 0.0,
         "client_cpu_ms": 1000 * own_cpu / len(done) if done else 0.0,
+        "statements": statements,
         "voters": threads, "posted": len(done), "accepted": len(accepted),
         "refused": len(done) - len(accepted), "elapsed": elapsed,
         "per_second": len(accepted) / elapsed if elapsed else 0.0,
@@ -651,7 +692,8 @@ def main() -> None:
               f"{b['accepted']:,} cast ({b['per_second']:.0f}/s){mark(ok)}, "
               f"{b['refused']} refused {b['statuses']}, p50 {b['p50']:.1f} ms, "
               f"p99 {b['p99']:.1f} ms, workers' CPU {b['cpu_ms']:.1f} ms a ballot (load "
-              f"generator's {b['client_cpu_ms']:.1f} ms)")
+              f"generator's {b['client_cpu_ms']:.1f} ms), {b['statements']} SQL statements "
+              "a ballot")
         print(f"  counted after the run: {b['participations_added']:,} participations and "
               f"{b['ballots_added']:,} ballots added, {b['rows_for_voters']:,} rows for "
               f"{b['distinct_voters']:,} distinct voters (lost: "

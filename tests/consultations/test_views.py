@@ -256,9 +256,15 @@ def test_a_vote_runs_a_few_statements_each_rule_checked_once(client, login, anim
                 if s.split()[0] not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")]
         assert len(sent) <= 6, "\n".join(sent)
         assert sum("consultation_participations" in s for s in sent) == 1
-    # Already voted and a wrong ballot besides: told first that they have voted.
+    # A wrong ballot comes back with its error and the questions, answers kept.
     q1 = consultation.questions[0]
     wrong = {**form_data(consultation), f"q{q1.id}": [str(o.id) for o in q1.options[:2]]}
+    login(factories.UserFactory())
+    refused = client.post(url, data=wrong)
+    assert refused.status_code == 400 and f'id="q{q1.id}-error"' in refused.text
+    assert "Quel nom pour l’espace ?" in refused.text
+    # Already voted and a wrong ballot besides: told first that they have voted.
+    login(voters[-1])
     again = client.post(url, data=wrong)
     assert again.status_code == 409 and "déjà voté" in again.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) == 3
