@@ -454,9 +454,10 @@ def cast_ballot(consultation: Consultation, person: User, answers: dict, now: da
     keeps a second vote out even when two requests race.
 
     Raises ``VoteRefused`` when the person may not vote here now (the same rules and order
-    as ``vote_refusal``), ``DomainError`` when the ballot itself is wrong. A refusal never
-    costs a valid ballot a query: whether the person already voted is asked of the
-    database only on the way to a refusal; otherwise the insert itself answers it.
+    as ``vote_refusal``), ``DomainError`` when the ballot itself is wrong. A valid ballot
+    costs no SELECT for "already voted?": the insert of the participation answers it, and
+    the question is asked of the database only on the way to another refusal (having
+    voted is then what the person is told).
     """
     if consultation.phase(now) != OPEN:
         raise VoteRefused(NOT_OPEN, _l("This consultation is not open for votes."))
@@ -466,9 +467,9 @@ def cast_ballot(consultation: Consultation, person: User, answers: dict, now: da
         if staff is None or centre is None or not (staff.is_admin
                                                    or centre in staff.staff_centres()):
             raise DomainError(_l("Ballots at a desk are entered by the staff of that centre."))
+    if not person.is_active:
+        raise DomainError(_l("This account has been deleted."))
     try:
-        if not person.is_active:
-            raise DomainError(_l("This account has been deleted."))
         problem = eligibility_problem(consultation, person, now)
         if problem:
             raise VoteRefused(NOT_ELIGIBLE, problem)
