@@ -60,8 +60,10 @@ class QuestionForm(FlaskForm):
 
 def read_answers(consultation, formdata) -> dict:
     """The answers as posted on a ballot form (checked afterwards by the service)."""
+    from participation.consultations.services import ballot_shape
+
     answers: dict = {}
-    for question in consultation.questions:
+    for question in ballot_shape(consultation).questions:
         name = f"q{question.id}"
         if question.kind == JUDGMENT:
             grades = {}

@@ -11,6 +11,16 @@ from participation.territory.models import Commune, Organisation
 PER_PAGE = 50
 
 
+def get_for_ballot(consultation_id: int) -> Consultation | None:
+    """The consultation as a vote needs it, in one statement: its questions, options and
+    communes come from ``services.ballot_shape`` (kept once announced), so they are
+    loaded only if a page asks for them (a refused ballot shown again)."""
+    return db.session.scalar(
+        sa.select(Consultation).where(Consultation.id == consultation_id)
+        .options(sa.orm.lazyload(Consultation.communes),
+                 sa.orm.lazyload(Consultation.questions)))
+
+
 def list_announced(page: int):
     """Announced consultations, the latest to close first (drafts stay with their organisers)."""
     return db.paginate(sa.select(Consultation).where(Consultation.scheduled_at.is_not(None))

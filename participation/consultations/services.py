@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -233,6 +234,73 @@ def compute_fingerprint(consultation: Consultation) -> str:
     return hashlib.sha256(canonical_text(consultation).encode()).hexdigest()
 
 
+# --- The ballot's shape ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OptionShape:
+    id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class QuestionShape:
+    id: int
+    kind: str
+    text: str
+    max_choices: int | None
+    grades: tuple[str, ...] | None
+    options: tuple[OptionShape, ...]
+
+
+@dataclass(frozen=True)
+class CommuneShape:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class BallotShape:
+    """What reading and checking a ballot needs: the questions with their options, and the
+    communes whose residents may vote. Plain frozen values, shared between requests."""
+
+    questions: tuple[QuestionShape, ...]
+    communes: tuple[CommuneShape, ...]
+
+
+_SHAPES: dict[tuple[int, str], BallotShape] = {}
+_SHAPES_KEPT = 256
+
+
+def ballot_shape(consultation: Consultation) -> BallotShape:
+    """The questions, options and communes of ``consultation``, kept in this process once
+    it is announced.
+
+    Kept under its fingerprint, which is computed from exactly these (and the dates and
+    eligibility) when it is announced and again at each change until it opens, after
+    which they cannot change: a kept shape is never stale, and each vote reads them
+    without loading five kinds of rows (about 3 ms of CPU a ballot). Drafts (no
+    fingerprint yet) are read from the database each time.
+    """
+    key = (consultation.id, consultation.fingerprint)
+    if consultation.fingerprint is not None:
+        kept = _SHAPES.get(key)
+        if kept is not None:
+            return kept
+    shape = BallotShape(
+        questions=tuple(
+            QuestionShape(id=q.id, kind=q.kind, text=q.text, max_choices=q.max_choices,
+                          grades=tuple(q.grades) if q.grades else None,
+                          options=tuple(OptionShape(id=o.id, label=o.label)
+                                        for o in q.options))
+            for q in consultation.questions),
+        communes=tuple(CommuneShape(id=c.id, name=c.name) for c in consultation.communes))
+    if consultation.fingerprint is not None:
+        if len(_SHAPES) >= _SHAPES_KEPT:
+            _SHAPES.clear()
+        _SHAPES[key] = shape
+    return shape
+
+
 # --- Who may vote ---------------------------------------------------------------------------
 
 def _names(communes: list[Commune]) -> str:
@@ -244,16 +312,17 @@ def _names(communes: list[Commune]) -> str:
 
 def eligibility_problem(consultation: Consultation, person: User, now: datetime) -> str | None:
     """Why ``person`` may not vote here, in plain words with what to do; None if they may."""
-    places = _names(consultation.communes)
+    communes = ballot_shape(consultation).communes
     if consultation.verified_only and not person.is_verified(now):
         return str(_l("This consultation is reserved to verified residents of %(places)s. "
                       "Have your address verified at a social centre (bring a proof of "
                       "address less than three months old), then come back to vote.",
-                      places=places))
-    if person.commune_id not in {c.id for c in consultation.communes}:
+                      places=_names(communes)))
+    if person.commune_id not in {c.id for c in communes}:
         return str(_l("This consultation is reserved to residents of %(places)s, and your "
                       "account does not say you live there. If you have moved, change your "
-                      "commune in your account, or ask at a social centre.", places=places))
+                      "commune in your account, or ask at a social centre.",
+                      places=_names(communes)))
     if consultation.min_age:
         if person.birth_year is None:
             return str(_l("This consultation is open from the age of %(age)d. Add your year "
@@ -269,6 +338,39 @@ def has_voted(consultation: Consultation, person: User) -> Participation | None:
         Participation.consultation_id == consultation.id, Participation.person_id == person.id))
 
 
+NOT_OPEN, ALREADY_VOTED, NOT_ELIGIBLE = "not_open", "already_voted", "not_eligible"
+
+
+class VoteRefused(DomainError):
+    """The person may not vote here now, whatever the ballot says: ``reason`` is NOT_OPEN,
+    ALREADY_VOTED or NOT_ELIGIBLE (the pages say it in their own words)."""
+
+    def __init__(self, reason: str, message):
+        super().__init__(message)
+        self.reason = reason
+
+
+_ALREADY_RECORDED = _l("A vote has already been recorded for this person in this "
+                       "consultation: one vote per person.")
+
+
+def vote_refusal(consultation: Consultation, person: User, now: datetime) -> VoteRefused | None:
+    """Why ``person`` may not vote here now, checked in the order a voter is told: the
+    consultation is not open, they have voted, they are not eligible. None if they may.
+
+    For the pages shown before the ballot is confirmed; ``cast_ballot`` applies the same
+    rules in the same order when it records the ballot.
+    """
+    if consultation.phase(now) != OPEN:
+        return VoteRefused(NOT_OPEN, _l("This consultation is not open for votes."))
+    if has_voted(consultation, person) is not None:
+        return VoteRefused(ALREADY_VOTED, _ALREADY_RECORDED)
+    problem = eligibility_problem(consultation, person, now)
+    if problem:
+        return VoteRefused(NOT_ELIGIBLE, problem)
+    return None
+
+
 # --- Voting --------------------------------------------------------------------------------
 
 def check_answers(consultation: Consultation, answers: dict) -> dict:
@@ -280,10 +382,11 @@ def check_answers(consultation: Consultation, answers: dict) -> dict:
     if not isinstance(answers, dict):
         raise DomainError(_l("This ballot cannot be read."))
     clean: dict = {}
-    known = {str(q.id) for q in consultation.questions}
+    questions = ballot_shape(consultation).questions
+    known = {str(q.id) for q in questions}
     if set(answers) - known:
         raise DomainError(_l("This ballot answers a question this consultation does not ask."))
-    for question in consultation.questions:
+    for question in questions:
         key = str(question.id)
         answer = answers.get(key)
         options = {o.id for o in question.options}
@@ -322,6 +425,24 @@ def encode_answers(answers: dict) -> str:
     return json.dumps(answers, sort_keys=True, separators=(",", ":"))
 
 
+def _record_participation(values: dict) -> bool:
+    """Insert the participation unless this person already has one here (one statement:
+    INSERT ... ON CONFLICT DO NOTHING). False when they had: the unique (person,
+    consultation) constraint decides, so two requests racing cannot both get True (on
+    PostgreSQL the second waits for the first to commit or roll back)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the project runs on these two
+        raise RuntimeError(f"no INSERT ... ON CONFLICT for {dialect}")
+    statement = (insert(Participation.__table__).values(**values)
+                 .on_conflict_do_nothing(index_elements=["person_id", "consultation_id"])
+                 .returning(Participation.__table__.c.id))
+    return db.session.execute(statement).scalar() is not None
+
+
 def cast_ballot(consultation: Consultation, person: User, answers: dict, now: datetime, *,
                 channel: str = ONLINE, centre: Centre | None = None,
                 staff: User | None = None) -> Ballot:
@@ -331,9 +452,15 @@ def cast_ballot(consultation: Consultation, person: User, answers: dict, now: da
     assisted), ``staff`` of ``centre`` enters the ballot; the audit log keeps
     the act, never the content. The unique (person, consultation) constraint
     keeps a second vote out even when two requests race.
+
+    Raises ``VoteRefused`` when the person may not vote here now (the same rules and order
+    as ``vote_refusal``), ``DomainError`` when the ballot itself is wrong. A valid ballot
+    costs no SELECT for "already voted?": the insert of the participation answers it, and
+    the question is asked of the database only on the way to another refusal (having
+    voted is then what the person is told).
     """
     if consultation.phase(now) != OPEN:
-        raise DomainError(_l("This consultation is not open for votes."))
+        raise VoteRefused(NOT_OPEN, _l("This consultation is not open for votes."))
     if channel not in CHANNELS:
         raise DomainError(_l("Unknown way of voting."))
     if channel != ONLINE:
@@ -342,28 +469,22 @@ def cast_ballot(consultation: Consultation, person: User, answers: dict, now: da
             raise DomainError(_l("Ballots at a desk are entered by the staff of that centre."))
     if not person.is_active:
         raise DomainError(_l("This account has been deleted."))
-    problem = eligibility_problem(consultation, person, now)
-    if problem:
-        raise DomainError(problem)
-    clean = check_answers(consultation, answers)
-    if has_voted(consultation, person) is not None:
-        raise DomainError(_l("A vote has already been recorded for this person in this "
-                             "consultation: one vote per person."))
-    day = local_day(now)
-    participation = Participation(consultation_id=consultation.id, person_id=person.id,
-                                  channel=channel, day=day,
-                                  centre_id=centre.id if centre else None,
-                                  commune_id=person.commune_id,
-                                  recorded_by_id=staff.id if staff else None)
-    savepoint = db.session.begin_nested()
-    db.session.add(participation)
     try:
-        db.session.flush()
-    except sa.exc.IntegrityError:
-        savepoint.rollback()
-        raise DomainError(_l("A vote has already been recorded for this person in this "
-                             "consultation: one vote per person.")) from None
-    savepoint.commit()
+        problem = eligibility_problem(consultation, person, now)
+        if problem:
+            raise VoteRefused(NOT_ELIGIBLE, problem)
+        clean = check_answers(consultation, answers)
+    except DomainError:
+        # Having voted comes first: it is what the person is told.
+        if has_voted(consultation, person) is not None:
+            raise VoteRefused(ALREADY_VOTED, _ALREADY_RECORDED) from None
+        raise
+    day = local_day(now)
+    if not _record_participation({
+            "consultation_id": consultation.id, "person_id": person.id, "channel": channel,
+            "day": day, "centre_id": centre.id if centre else None,
+            "commune_id": person.commune_id, "recorded_by_id": staff.id if staff else None}):
+        raise VoteRefused(ALREADY_VOTED, _ALREADY_RECORDED)
     ballot = Ballot(consultation_id=consultation.id, answers=encode_answers(clean), day=day,
                     channel=channel, centre_id=centre.id if centre else None)
     db.session.add(ballot)

@@ -310,29 +310,24 @@ def _ballot_page(consultation, answers, error=None, *, desk_person=None, desk_fo
     )
 
 
+_REFUSAL_STATUS = {services.NOT_OPEN: 409, services.ALREADY_VOTED: 409,
+                   services.NOT_ELIGIBLE: 403}
+
+
+def _refusal_page(consultation, refusal: services.VoteRefused, now):
+    """The page telling the current person why they cannot vote now."""
+    message = refusal.message
+    if refusal.reason == services.ALREADY_VOTED:
+        message = _l("You have already voted in this consultation. Thank you!")
+    return render_template(
+        "consultations/cannot_vote.html", consultation=consultation, message=message, now=now
+    ), _REFUSAL_STATUS[refusal.reason]
+
+
 def _vote_refusal(consultation, now):
     """A page explaining why the current person cannot vote now, or None."""
-    phase = consultation.phase(now)
-    if phase != OPEN:
-        return render_template(
-            "consultations/cannot_vote.html",
-            consultation=consultation,
-            message=_l("This consultation is not open for votes."),
-            now=now,
-        ), 409
-    if services.has_voted(consultation, current_user):
-        return render_template(
-            "consultations/cannot_vote.html",
-            consultation=consultation,
-            message=_l("You have already voted in this consultation. Thank you!"),
-            now=now,
-        ), 409
-    problem = services.eligibility_problem(consultation, current_user, now)
-    if problem:
-        return render_template(
-            "consultations/cannot_vote.html", consultation=consultation, message=problem, now=now
-        ), 403
-    return None
+    refusal = services.vote_refusal(consultation, current_user, now)
+    return _refusal_page(consultation, refusal, now) if refusal else None
 
 
 @bp.route("/<int:consultation_id>/voter", methods=["GET", "POST"])
@@ -368,15 +363,22 @@ def vote(consultation_id):
 @login_required
 @limiter.limit("30 per hour", key_func=person_or_address)
 def confirm(consultation_id):
-    consultation = _load(consultation_id)
+    # The consultation with its communes, questions and options in one statement; every
+    # rule (open, not voted yet, eligible, answers) is checked once, by the service.
+    consultation = queries.get_for_ballot(consultation_id)
+    if consultation is None:
+        abort(404)
+    require("consultations.view", consultation, hide=True)
     require("consultations.vote", consultation)
     now = utcnow()
-    refusal = _vote_refusal(consultation, now)
-    if refusal:
-        return refusal
     answers = read_answers(consultation, request.form)
     try:
-        ballot = services.cast_ballot(consultation, current_user, answers, now)
+        ballot = services.cast_ballot(
+            consultation, current_user._get_current_object(), answers, now
+        )
+    except services.VoteRefused as refusal:
+        db.session.rollback()
+        return _refusal_page(consultation, refusal, now)
     except DomainError as error:
         db.session.rollback()
         return _ballot_page(consultation, answers, error), 400
@@ -655,21 +657,12 @@ def desk_ballot(consultation_id, user_id):
     person = _desk_person(user_id)
     now = utcnow()
     choice = _DeskChoice(request.form)
-    refusal = None
-    if consultation.phase(now) != OPEN:
-        refusal = _l("This consultation is not open for votes.")
-    elif services.has_voted(consultation, person):
-        refusal = _l(
-            "A vote has already been recorded for this person in this "
-            "consultation: one vote per person."
-        )
-    else:
-        refusal = services.eligibility_problem(consultation, person, now)
+    refusal = services.vote_refusal(consultation, person, now)
     if refusal:
         return render_template(
             "consultations/cannot_vote.html",
             consultation=consultation,
-            message=refusal,
+            message=refusal.message,
             now=now,
             person=person,
         ), 409

@@ -323,3 +323,54 @@ def test_notices_go_out_in_batches_and_a_stopped_run_is_taken_up(animator, now, 
     db.session.refresh(consultation)
     assert consultation.opening_notice_sent_at is not None
     assert services.send_notices(opened, batch=3)["opened"] == 0
+
+
+def test_a_person_who_voted_is_told_so_first(animator, inhabitant, now):
+    """Refusals come in the order the voter reads them: not open, already voted, not
+    eligible, then what is wrong with the ballot; the same order before and at casting."""
+    consultation = make_consultation(animator, now, communes=("Calais",))
+    moment = during(consultation)
+    assert services.vote_refusal(consultation, inhabitant, moment) is None
+    q1 = consultation.questions[0]
+    wrong = {**answers(consultation), str(q1.id): [q1.options[0].id, q1.options[1].id]}
+    with pytest.raises(DomainError) as refused:
+        services.cast_ballot(consultation, inhabitant, wrong, moment)
+    assert not isinstance(refused.value, services.VoteRefused)
+    services.cast_ballot(consultation, inhabitant, answers(consultation), moment)
+    for ballot in (answers(consultation), wrong):
+        with pytest.raises(services.VoteRefused) as refused:
+            services.cast_ballot(consultation, inhabitant, ballot, moment)
+        assert refused.value.reason == services.ALREADY_VOTED
+    # Moved away since: still "already voted", not "not eligible".
+    inhabitant.commune = commune("Marck")
+    db.session.flush()
+    assert services.eligibility_problem(consultation, inhabitant, moment)
+    assert services.vote_refusal(consultation, inhabitant, moment).reason == \
+        services.ALREADY_VOTED
+    with pytest.raises(services.VoteRefused) as refused:
+        services.cast_ballot(consultation, inhabitant, answers(consultation), moment)
+    assert refused.value.reason == services.ALREADY_VOTED
+    closed = services.vote_refusal(consultation, inhabitant, after(consultation))
+    assert closed.reason == services.NOT_OPEN
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Participation)) == 1
+
+
+def test_the_shape_of_a_ballot_is_kept_only_under_its_fingerprint(animator, now):
+    """Questions, options and communes are kept per process once announced, under the
+    fingerprint that changes with each of them until opening: never stale."""
+    draft = make_consultation(animator, now, schedule=False)
+    assert draft.fingerprint is None
+    first = services.ballot_shape(draft)
+    assert [q.id for q in first.questions] == [q.id for q in draft.questions]
+    assert services.ballot_shape(draft) is not first  # a draft is read each time
+    services.schedule_consultation(draft, now)
+    kept = services.ballot_shape(draft)
+    assert services.ballot_shape(draft) is kept
+    assert {c.name for c in kept.communes} == {"Calais", "Marck", "Sangatte"}
+    question = draft.questions[0]
+    services.update_question(question, now, kind="single", text="Quel jour ?",
+                             options="Lundi\nJeudi", max_choices=None, grades="")
+    changed = services.ballot_shape(draft)
+    assert changed is not kept
+    assert [o.label for o in changed.questions[0].options] == ["Lundi", "Jeudi"]
+    assert changed.questions[0].text == "Quel jour ?"

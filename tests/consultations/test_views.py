@@ -231,3 +231,40 @@ def test_small_numbers_are_not_published_exactly(client, animator):
     page = client.get(f"/consultations/{consultation.id}/resultats").text
     assert "&lt; 5" in page
     assert "Personnes qui ont voté\u00a0: 3" in page or "People who voted: 3" in page
+
+
+def test_a_vote_runs_a_few_statements_each_rule_checked_once(client, login, animator,
+                                                             inhabitant):
+    """Confirming a ballot: the person (with roles), the consultation (questions, options
+    and communes are kept once announced), the participation inserted unless there is one
+    (INSERT ... ON CONFLICT DO NOTHING), the ballot, and the menu's two figures."""
+    from tests.queries import count_queries
+
+    consultation = open_now(animator)
+    voters = [inhabitant, factories.UserFactory(), factories.UserFactory()]
+    db.session.commit()
+    url = f"/consultations/{consultation.id}/voter/confirmer"
+    login(voters[0])
+    assert client.post(url, data=form_data(consultation)).status_code == 200  # warms caches
+    for voter in voters[1:]:
+        login(voter)
+        with count_queries() as statements:
+            response = client.post(url, data=form_data(consultation))
+        assert response.status_code == 200 and 'class="code receipt"' in response.text
+        # The tests' own transaction turns commits into savepoints: not the site's.
+        sent = [s for s in statements
+                if s.split()[0] not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")]
+        assert len(sent) <= 6, "\n".join(sent)
+        assert sum("consultation_participations" in s for s in sent) == 1
+    # A wrong ballot comes back with its error and the questions, answers kept.
+    q1 = consultation.questions[0]
+    wrong = {**form_data(consultation), f"q{q1.id}": [str(o.id) for o in q1.options[:2]]}
+    login(factories.UserFactory())
+    refused = client.post(url, data=wrong)
+    assert refused.status_code == 400 and f'id="q{q1.id}-error"' in refused.text
+    assert "Quel nom pour l’espace ?" in refused.text
+    # Already voted and a wrong ballot besides: told first that they have voted.
+    login(voters[-1])
+    again = client.post(url, data=wrong)
+    assert again.status_code == 409 and "déjà voté" in again.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) == 3

@@ -177,3 +177,19 @@ def test_translated_messages_escape_what_people_typed(app, client, session):
     page = client.post("/connexion", data={"login": user.email, "password": factories.PASSWORD},
                        follow_redirects=True).get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and payload not in page
+
+
+def test_templates_follow_a_locale_forced_for_a_moment(app):
+    """Templates look their translations up once per locale and request: a locale forced
+    for an email in the middle of a French page is followed, then French again."""
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+
+    template = "{{ _('Log in') }}"
+    with app.test_request_context("/"):
+        assert render_template_string(template) == "Se connecter"
+        with force_locale("en"):
+            assert render_template_string(template) == "Log in"
+        assert render_template_string(template) == "Se connecter"
+        refresh()
+        assert render_template_string(template) == "Se connecter"
