@@ -14,7 +14,8 @@ What it does, bounded in time (about 2 minutes once the data set exists):
    benchmarks/minimal.py on 127.0.0.1:18102 (``--ports 18111,18112`` or BENCH_PORTS for a
    second copy run by someone else at the same time), both with the same settings
    (GUNICORN below: 2 sync workers, one thread each, the Debian machine's 2 cores).
-3. For each page: wrk -t2 -c16 -d<duration>s --latency (req/s, p50, p99, and the
+3. For each page, after one second of warm-up (each worker renders it once): wrk -t2
+   -c16 -d<duration>s --latency (req/s, p50, p99, and the
    share of the minimal page's req/s); SQL statements per request (counted with a
    SQLAlchemy event around a Flask test-client request, after a first warming one);
    what a phone downloads (the HTML, then each stylesheet, script, icon and image it
@@ -654,6 +655,9 @@ def main() -> None:
     try:
         for name, path, cookie in pages:
             sent = download(path, cookie)
+            # A second of warm-up, not counted: each worker renders (and, for the
+            # dashboard, counts) the page once, as a server that has been up a while has.
+            wrk(APP_PORT, path, 1, args.connections, cookie)
             measured = wrk(APP_PORT, path, args.duration, args.connections, cookie, site)
             rows.append((name, path, measured, queries[name], sent))
         ballots = None

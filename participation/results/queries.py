@@ -8,6 +8,8 @@ the breakdowns go together in one ``UNION ALL``, the one-row totals in one
 statement joining one-row subqueries.
 """
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -581,22 +583,51 @@ def _breakdown(current: dict, previous: dict, names: dict, *, people: bool = Fal
     return rows if keep_all else sorted(rows, key=lambda r: fold(r["name"]))
 
 
-_cache: dict[tuple, dict] = {}
+# (period, language) -> (time slice, figures); the periods being counted again.
+_cache: dict[tuple, tuple[int, dict]] = {}
+_recounting: set[tuple] = set()
+_log = logging.getLogger(__name__)
 
 
-def cached_dashboard(period: Period, now: datetime, seconds: int) -> dict:
+def cached_dashboard(period: Period, now: datetime, seconds: int, *,
+                     recount_later: Callable[[Callable[[], None]], None] | None = None) -> dict:
     """``dashboard`` kept ``seconds`` per process (0: always computed).
 
     At the scale of the territory the figures of two periods take a few hundred
     milliseconds to count, for a page the staff reads quarter by quarter: a minute-old
-    figure is as true. The key holds the time slice of ``now`` (so tests pass time in)
-    and the language of the labels; only the latest few are kept.
+    figure is as true. The time slice comes from ``now`` (so tests pass time in); the
+    labels are in the language of the request.
+
+    With ``recount_later`` (a page), figures of the slice just before are shown at once
+    and counted again once the page is sent (``recount_later`` schedules it): nobody waits
+    for the count but the very first visitor. Older figures are counted first.
     """
     if seconds <= 0:
         return dashboard(period, now)
-    key = (period, int(now.timestamp()) // seconds, str(get_locale()))
-    if key not in _cache:
-        for old in [k for k in _cache if k[1] != key[1]]:
-            del _cache[old]
-        _cache[key] = dashboard(period, now)
-    return _cache[key]
+    key, slot = (period, str(get_locale())), int(now.timestamp()) // seconds
+    kept = _cache.get(key)
+    if kept is not None and kept[0] == slot:
+        return kept[1]
+    if kept is not None and kept[0] == slot - 1 and recount_later is not None:
+        if key not in _recounting:
+            _recounting.add(key)
+            recount_later(lambda: _recount(key, period, now, slot))
+        return kept[1]
+    figures = dashboard(period, now)
+    _keep(key, slot, figures)
+    return figures
+
+
+def _keep(key: tuple, slot: int, figures: dict) -> None:
+    for old in [k for k, (kept_slot, _f) in _cache.items() if kept_slot < slot - 1]:
+        _cache.pop(old, None)
+    _cache[key] = (slot, figures)
+
+
+def _recount(key: tuple, period: Period, now: datetime, slot: int) -> None:
+    try:
+        _keep(key, slot, dashboard(period, now))
+    except Exception:  # the old figures stay; the next page asks again
+        _log.exception("dashboard: counting the figures again failed")
+    finally:
+        _recounting.discard(key)

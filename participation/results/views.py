@@ -1,7 +1,15 @@
 """The participation dashboard at /resultats, its CSV exports and the quarterly report."""
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
-from flask_babel import get_locale
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    after_this_request,
+    current_app,
+    render_template,
+    request,
+)
+from flask_babel import force_locale, get_locale
 from markupsafe import Markup
 
 from participation.core.models import utcnow
@@ -51,28 +59,43 @@ def dashboard():
                            body=_dashboard_body(form, period, now))
 
 
-# The dashboard's body (figures, charts, tables) as HTML, kept as long as its figures
-# (DASHBOARD_CACHE_SECONDS): the same for every member of staff who opens it, and most of
-# the page's rendering work.
-_bodies: dict[tuple, Markup] = {}
+# The dashboard's body (figures, charts, tables) as HTML, rendered once for each set of
+# figures (kept DASHBOARD_CACHE_SECONDS): the same for every member of staff who opens it,
+# and most of the page's rendering work. Values hold the figures, so their id stays theirs.
+_bodies: dict[tuple, tuple[dict, Markup]] = {}
 
 
 def _dashboard_body(form, period, now) -> Markup:
     seconds = current_app.config["DASHBOARD_CACHE_SECONDS"]
-    key = (request.full_path, str(get_locale()), int(now.timestamp()) // max(seconds, 1))
+    figures = queries.cached_dashboard(period, now, seconds, recount_later=_after_response)
+    key = (request.full_path, str(get_locale()), id(figures))
     if seconds > 0 and key in _bodies:
-        return _bodies[key]
+        return _bodies[key][1]
     # Our own template's output, where Jinja escaped every value.
     body = Markup(render_template(  # noqa: S704  # nosec B704 — escaped by Jinja
         "results/_dashboard_body.html", form=form, args=period_args(period),
         report_args=period_args(report.default_period(now)), tables_meta=exports.TABLES,
-        **queries.cached_dashboard(period, now, seconds)))
+        **figures))
     if seconds > 0:
-        for old in [k for k in _bodies if k[2] != key[2]]:
-            _bodies.pop(old, None)
-        if len(_bodies) < 200:  # every period asked this minute, within reason
-            _bodies[key] = body
+        if len(_bodies) >= 200:  # every period asked lately, within reason
+            _bodies.clear()
+        _bodies[key] = (figures, body)
     return body
+
+
+def _after_response(job) -> None:
+    """Run ``job`` once this response is sent (in this worker, with the app and the
+    request's language): the person who asked does not wait for it."""
+    app, locale = current_app._get_current_object(), str(get_locale())
+
+    @after_this_request
+    def schedule(response):
+        def run():
+            with app.app_context(), force_locale(locale):
+                job()
+
+        response.call_on_close(run)
+        return response
 
 
 @bp.get("/resultats/<name>.csv")

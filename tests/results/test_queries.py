@@ -155,3 +155,52 @@ def test_the_median_delay_reads_as_a_number_of_the_language(app):
         assert (_median(2.0), _median(15.5)) == ("2", "15,5")
         with force_locale("en"):
             assert (_median(2.0), _median(15.5), _median(None)) == ("2", "15.5", "no answer yet")
+
+
+def test_a_page_shows_last_minute_figures_at_once_and_counts_again_after(app, session,
+                                                                        inhabitant, now):
+    """Nobody waits for the count but the very first visitor: the minute after, the page
+    shows the figures it has and they are counted again once it is sent."""
+    from participation.results import queries
+
+    period = Period("quarter", 2026, 3)
+    jobs = []
+    with app.test_request_context("/"):
+        before = queries.cached_dashboard(period, now, 60, recount_later=jobs.append)
+        assert jobs == []  # none kept yet: counted for this page
+        factories.proposal(inhabitant, now=datetime(2026, 8, 3, 9, tzinfo=UTC),
+                           title="Une idée de l'été")
+        db.session.commit()
+        later = now + timedelta(seconds=60)
+        shown = queries.cached_dashboard(period, later, 60, recount_later=jobs.append)
+        assert shown is before and len(jobs) == 1
+        # Asked again while the count is pending: not counted twice.
+        assert queries.cached_dashboard(period, later, 60, recount_later=jobs.append) is before
+        assert len(jobs) == 1
+        jobs.pop()()
+        counted = queries.cached_dashboard(period, later, 60, recount_later=jobs.append)
+        assert counted["current"]["proposals"] == before["current"]["proposals"] + 1
+        # Figures older than the slice before are never shown: counted first.
+        much_later = now + timedelta(minutes=10)
+        fresh = queries.cached_dashboard(period, much_later, 60, recount_later=jobs.append)
+        assert fresh is not counted and jobs == []
+
+
+def test_the_dashboard_page_counts_again_after_it_is_sent(app, client, login, director,
+                                                          monkeypatch):
+    from participation.results import queries
+
+    monkeypatch.setitem(app.config, "DASHBOARD_CACHE_SECONDS", 60)
+    counted = []
+    real = queries.dashboard
+    monkeypatch.setattr(queries, "dashboard", lambda *a: counted.append(1) or real(*a))
+    login(director)
+    url = "/resultats?kind=quarter&year=2026&quarter=1"
+    assert client.get(url).status_code == 200 and len(counted) == 1
+    key = next(k for k in queries._cache if k[0] == Period("quarter", 2026, 1))
+    slot, figures = queries._cache[key]
+    queries._cache[key] = (slot - 1, figures)  # a minute has passed
+    response = client.get(url)
+    assert response.status_code == 200 and len(counted) == 1  # shown without counting
+    response.close()  # sent: the count runs now
+    assert len(counted) == 2 and queries._cache[key][0] == slot
