@@ -61,6 +61,7 @@ notifications, and whether the person sits in the Conseil), about 10 ms.
 """
 
 import argparse
+import contextlib
 import gzip
 import http.client
 import os
@@ -261,12 +262,13 @@ def choose_pages(app) -> tuple[list[tuple[str, str, str | None]], dict]:
     return pages, {"consultation_ballots": consultation.results["ballots"]}
 
 
-def count_queries(app, pages) -> dict[str, int]:
+@contextlib.contextmanager
+def counted_statements(app):
+    """The SQL statements the app sends inside the ``with`` block."""
     import sqlalchemy as sa
 
     from participation.extensions import db
 
-    counts = {}
     with app.app_context():
         engine = db.engine
     statements: list[str] = []
@@ -274,6 +276,15 @@ def count_queries(app, pages) -> dict[str, int]:
     def count(conn, cursor, statement, *args):
         statements.append(statement)
 
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def count_queries(app, pages) -> dict[str, int]:
+    counts = {}
     client = app.test_client()
     for name, path, cookie in pages:
         if cookie:
@@ -281,15 +292,11 @@ def count_queries(app, pages) -> dict[str, int]:
         else:
             client.delete_cookie("session", domain="localhost")
         client.get(path)  # warms one-time caches, as the server is warm
-        sa.event.listen(engine, "before_cursor_execute", count)
-        try:
+        with counted_statements(app) as statements:
             response = client.get(path)
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", count)
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code} in the test client")
         counts[name] = len(statements)
-        statements.clear()
     return counts
 
 
@@ -472,31 +479,18 @@ BALLOTS_LOCK = 9_0009  # issue 9's ballots
 def vote_statements(app, path: str, probe) -> int:
     """SQL statements of one ballot, in the test client, after a first one warming caches
     (two voters of their own, whose ballots are cast before the run is counted)."""
-    import sqlalchemy as sa
-
-    from participation.extensions import db
-
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
     client = app.test_client()
+    counted = 0
     for i, (_person_id, cookie, body) in enumerate(probe):
         client.set_cookie("session", cookie, domain="localhost")
-        if i:
-            sa.event.listen(engine, "before_cursor_execute", count)
-        try:
+        with counted_statements(app) as statements:
             response = client.post(path, data=body,
                                    content_type="application/x-www-form-urlencoded")
-        finally:
-            if i:
-                sa.event.remove(engine, "before_cursor_execute", count)
         if response.status_code != 200:
             raise SystemExit(f"a ballot answered {response.status_code} in the test client")
-    return len(statements)
+        if i:
+            counted += len(statements)
+    return counted
 
 
 def _cast_ballots(app, duration: int, server: subprocess.Popen, threads: int) -> dict:
