@@ -35,29 +35,31 @@ ceiling; <= 50 KB compressed without images; <= 12 SQL statements per request;
 The figures depend on the machine and on what else runs on it (the load average
 is printed with them).
 
-Measured on 2026-11-28 on the shared 2-core machine, at a load average of 10 to 15
-(six other engineers' test suites): req/s and latencies are meaningless there (the
-minimal page itself ranged from 545 to 3,000 req/s between runs); the workers' CPU
-per request is the figure that travels. PostgreSQL, full data set, 5 s per page:
+Measured on 2026-11-28 on this 2-core machine, quiet (load average about 1 before a
+run), PostgreSQL, full data set, 8 s a page after its second of warm-up (``--duration 8``):
 
-    page                         SQL  CPU ms  KB sent (gzip)
-    home                           1     5.2  17.5 (5.1)
-    proposals, first page          7    26.4  24.9 (6.3)
-    proposals, filtered, deep      7    26.7  25.2 (6.4)
-    proposal (most supported)      8    18.8  18.6 (5.5)
-    consultation results           5    16.3  32.5 (7.8)
-    decisions register             6    36.8  28.1 (6.8)
-    dashboard /resultats          10    11.6  27.6 (6.9)   (figures kept 60 s)
-    minimal Flask page (ceiling)   0     0.3
-    ballots: 26.8 ms of CPU each; none lost, none counted twice, second tries refused.
+    page                       req/s  ceiling  p50/p99 ms  SQL  CPU ms  KB sent (gzip)
+    minimal Flask page          4930        -   3.1/ 5.0     0    0.34
+    home                        2644      54%   5.7/ 9.4     1    0.7   17.8 (5.1)
+    proposals, first page       2250      46%   7.0/ 9.4     7    0.8   25.1 (6.3)
+    proposals, filtered, deep   2023      41%   7.5/14.1     7    0.9   25.5 (6.4)
+    proposal (most supported)   2051      42%   7.5/10.8     9    0.9   18.9 (5.5)
+    consultation results        1691      34%   9.2/14.1     5    1.1   32.7 (7.8)
+    decisions register          2378      48%   6.4/ 9.9     6    0.8   28.4 (6.8)
+    dashboard /resultats         304       6%  50.0/100.2    6    5.2   40.9 (8.8)
+    ballots: 189 a second at 32 voters, p99 298 ms, 8.7 ms of CPU and 6 statements each;
+    1,542 cast, none lost, none counted twice, 32 second tries all refused.
 
-Ballots after issue 9's work on them (same day, load average 1 to 2, ``--only nothing
---duration 5``): 16 SQL statements a ballot down to 6, workers' CPU 17.5-20.1 ms a
-ballot down to 10.9-11.5 ms (the same load generator on the code before and after),
-76-87 ballots a second up to 144-147, p99 488-576 ms down to 330-495 ms; none lost or
-duplicated, second tries refused. Still short of 300 a second on these 2 cores: what is
-left is Flask, the login, the receipt's page and its menu (two statements: unread
-notifications, and whether the person sits in the Conseil), about 10 ms.
+The visitors' pages come from the copy each worker keeps (SQL: what a rendering from the
+database costs). Served live (``--no-page-cache``, as a logged-in person gets them) the
+same pages cost 3.2 (home) to 18.4 ms of CPU (the lists), 78-515 req/s. Before issue 9's
+work (same benchmark, loaded machine): lists 26 ms of CPU, ballots 27 ms and 16
+statements each. The dashboard is a logged-in page: loading the person (a session
+checked against the database on every request) and the menu cost about 2.5 ms of CPU
+before any of its own work, so it stays near 6 % of this ceiling; its figures are
+counted once a minute after the page is sent. Ballots: Flask, the login, CSRF, the
+limiter, the three writes and the receipt page; 300 a second would need about a third
+of that CPU on these 2 cores, shared with PostgreSQL and the load generator.
 """
 
 import argparse
