@@ -31,7 +31,10 @@ from flask import Flask, Response, current_app, g, has_app_context, request, ses
 from sqlalchemy.orm import Session
 
 _log = logging.getLogger(__name__)
-MAX_ENTRIES = 500  # per worker: every list filter and page number is its own address
+# Per worker: every list filter and page number is its own address; the least recently
+# served pages go first.
+MAX_ENTRIES = 500
+MAX_BYTES = 24 * 1024 * 1024
 MAX_BODY = 256 * 1024
 
 # Tables whose rows never show on a public page: writing them leaves kept pages valid.
@@ -111,11 +114,13 @@ class PageCache:
         else:
             self.version = _FileVersion(Path(url or Path(app.instance_path) / "content-version"))
         self.pages: OrderedDict = OrderedDict()
+        self.bytes = 0
         self.lock = threading.Lock()
 
     def clear(self) -> None:
         with self.lock:
             self.pages.clear()
+            self.bytes = 0
 
     def get(self, key, version):
         with self.lock:
@@ -125,16 +130,21 @@ class PageCache:
             stored_version, stored_at, body, mimetype = entry
             if stored_version != version or time.monotonic() - stored_at > self.seconds:
                 del self.pages[key]
+                self.bytes -= len(body)
                 return None
             self.pages.move_to_end(key)
         return body, mimetype
 
     def put(self, key, version, body: bytes, mimetype: str) -> None:
         with self.lock:
+            replaced = self.pages.pop(key, None)
+            if replaced is not None:
+                self.bytes -= len(replaced[2])
             self.pages[key] = (version, time.monotonic(), body, mimetype)
-            self.pages.move_to_end(key)
-            while len(self.pages) > MAX_ENTRIES:
-                self.pages.popitem(last=False)
+            self.bytes += len(body)
+            while len(self.pages) > MAX_ENTRIES or self.bytes > MAX_BYTES:
+                _key, (_v, _t, dropped, _m) = self.pages.popitem(last=False)
+                self.bytes -= len(dropped)
 
 
 def _session_snapshot() -> dict:

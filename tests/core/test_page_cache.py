@@ -174,3 +174,19 @@ def test_an_unwritable_version_file_means_live_pages_not_errors(tmp_path, monkey
     monkeypatch.setattr(os, "replace", disk_full)
     cache.version.bump()  # logged, not raised
     assert cache.version.current() is None  # so no kept page is served
+
+
+def test_a_worker_keeps_a_bounded_number_of_pages(cached_app, monkeypatch):
+    """Every filter and page number is an address of its own: the least recently served
+    pages go first, by count and by size."""
+    cache = cached_app.extensions["page_cache"]
+    monkeypatch.setattr(page_cache, "MAX_ENTRIES", 3)
+    monkeypatch.setattr(page_cache, "MAX_BYTES", 215)
+    version = cache.version.current()
+    for i in range(5):
+        cache.put(("fr", f"/p?page={i}"), version, b"x" * 10, "text/html")
+    assert [k[1] for k in cache.pages] == ["/p?page=2", "/p?page=3", "/p?page=4"]
+    assert cache.get(("fr", "/p?page=2"), version) is not None  # served: kept longer
+    cache.put(("fr", "/big"), version, b"x" * 200, "text/html")
+    assert [k[1] for k in cache.pages] == ["/p?page=2", "/big"]
+    assert cache.bytes == 210
