@@ -626,42 +626,39 @@ def send_notices(now: datetime, batch: int = NOTICE_BATCH) -> dict[str, int]:
     already has the notice is skipped (every person told gets a notification row, whatever
     their email settings), and the consultation is marked done only once all are told."""
     counts = {"opened": 0, "reminded": 0}
-    current = db.session.scalars(sa.select(Consultation.id).where(
+    current = db.session.scalars(sa.select(Consultation).where(
         Consultation.scheduled_at.is_not(None), Consultation.opens_at <= now,
         Consultation.closes_at > now)).all()
-    for consultation_id in current:
-        consultation = db.session.get(Consultation, consultation_id)
+    for consultation in current:
         if consultation.opening_notice_sent_at is None:
-            counts["opened"] += _notice_in_batches(consultation_id, "consultation.opened",
-                                                   now, batch)
-            db.session.get(Consultation, consultation_id).opening_notice_sent_at = now
+            counts["opened"] += _notice_in_batches(consultation, "consultation.opened", now,
+                                                   batch)
+            consultation.opening_notice_sent_at = now
             db.session.commit()
-            consultation = db.session.get(Consultation, consultation_id)
         if (consultation.closing_reminder_sent_at is None
                 and consultation.closes_at - now <= timedelta(days=1)):
-            counts["reminded"] += _notice_in_batches(consultation_id, "consultation.closing",
+            counts["reminded"] += _notice_in_batches(consultation, "consultation.closing",
                                                      now, batch, not_voted=True)
-            db.session.get(Consultation, consultation_id).closing_reminder_sent_at = now
+            consultation.closing_reminder_sent_at = now
             db.session.commit()
     return counts
 
 
-def _notice_in_batches(consultation_id: int, key: str, now: datetime, batch: int,
+def _notice_in_batches(consultation: Consultation, key: str, now: datetime, batch: int,
                        not_voted: bool = False) -> int:
     """Notify everyone eligible who has not had this notice yet, ``batch`` at a time."""
     from participation.core.http import path_for
     from participation.notifications.models import Notification
     from participation.notifications.services import notify
 
+    link = path_for("consultations.detail", consultation_id=consultation.id)
+    # Numeric, Paris time: reads the same in French and English.
+    closes = consultation.closes_at.astimezone(ZoneInfo("Europe/Paris")).strftime(
+        "%d/%m/%Y %H:%M")
+    already = sa.exists().where(Notification.user_id == User.id,
+                                Notification.message == key, Notification.url == link)
     told = 0
     while True:
-        consultation = db.session.get(Consultation, consultation_id)
-        link = path_for("consultations.detail", consultation_id=consultation_id)
-        # Numeric, Paris time: reads the same in French and English.
-        closes = consultation.closes_at.astimezone(ZoneInfo("Europe/Paris")).strftime(
-            "%d/%m/%Y %H:%M")
-        already = sa.exists().where(Notification.user_id == User.id,
-                                    Notification.message == key, Notification.url == link)
         people = db.session.scalars(eligible_people(consultation, now, not_voted)
                                     .where(~already).order_by(User.id).limit(batch)).all()
         told += notify(people, "consultations", key, link, now, title=consultation.title,

@@ -94,8 +94,8 @@ class _RedisVersion:
     def current(self):
         try:
             return self.client.get(self.key) or b"0"
-        except Exception:  # noqa: BLE001 — Redis down: serve live pages, never fail
-            return False
+        except Exception:  # noqa: BLE001 — Redis down: unknown, so live pages, never fail
+            return None
 
     def bump(self) -> None:
         try:
@@ -116,11 +116,6 @@ class PageCache:
         self.pages: OrderedDict = OrderedDict()
         self.bytes = 0
         self.lock = threading.Lock()
-
-    def clear(self) -> None:
-        with self.lock:
-            self.pages.clear()
-            self.bytes = 0
 
     def get(self, key, version):
         with self.lock:
@@ -194,14 +189,13 @@ def install(app: Flask) -> None:
         if key is None:
             return None
         version = cache.version.current()
-        if version is None or version is False:  # unknown (Redis down...): live pages only
+        if version is None:  # unknown (Redis down, no version file): live pages only
             return None
-        g.page_cache = (key, version, _session_snapshot())
         kept = cache.get(key, version)
-        if kept is None:
-            return None
-        g.page_cache = None
-        return Response(kept[0], mimetype=kept[1])
+        if kept is not None:
+            return Response(kept[0], mimetype=kept[1])
+        g.page_cache = (key, version, _session_snapshot())
+        return None
 
     @app.after_request
     def keep_page(response):
@@ -225,7 +219,9 @@ def _note_flush(db_session, _context):
 
 def _note_statement(state):
     if state.is_insert or state.is_update or state.is_delete:
-        state.session.info["pages_changed"] = True
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) not in PRIVATE_TABLES:
+            state.session.info["pages_changed"] = True
 
 
 def _after_commit(db_session):
