@@ -210,17 +210,17 @@ def signed_session(app, user=None) -> tuple[str, str]:
     from flask import g, session
     from flask_wtf.csrf import generate_csrf
 
-    from participation.accounts.sessions import login_marks
+    from participation.accounts.sessions import start_session
 
-    with app.test_request_context("/"):
+    # As the load generator's requests come (from 127.0.0.1, no User-Agent): Flask-Login
+    # ties the session to them, and would otherwise change the session of each request.
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": HOST}):
         # Flask-WTF keeps the token in ``g``, which outlives this request when an app
         # context was already pushed: each voter needs their own.
         g.pop("csrf_token", None)
         if user is not None:
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
-            # As right after a full login, so staff are not taken for idle.
-            session.update(login_marks(True, time.time()))
+            # As the login page does, after the second step for staff who have one.
+            start_session(user, remember=False, mfa=True)
         token = generate_csrf()
         cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
     return cookie, token
@@ -624,7 +624,7 @@ def main() -> None:
     from participation import create_app
 
     # Statements counted for a page rendered from the database, not for its kept copy.
-    app = create_app({"PAGE_CACHE_SECONDS": 0})
+    app = create_app({"PAGE_CACHE_SECONDS": 0, "PERSON_CACHE_SECONDS": 0})
     app.config["RATELIMIT_ENABLED"] = False
     # Statements counted for a computation of the dashboard, not for its cached copy.
     app.config["DASHBOARD_CACHE_SECONDS"] = 0

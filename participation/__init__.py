@@ -10,7 +10,6 @@ from flask_babel import format_date, format_datetime, format_time, get_locale, g
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from participation.config import INSTANCE, ROOT, Config
@@ -51,6 +50,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     from participation.core import page_cache
 
     page_cache.install(app)
+    from participation.accounts import person_cache
+
+    person_cache.install(app)
     _register_blueprints(app)
     _configure_templates(app)
     _configure_responses(app)
@@ -121,7 +123,7 @@ def _sqlite_begin(connection):
 
 
 def _configure_login(app: Flask) -> None:
-    from participation.accounts.models import User
+    from participation.accounts.person_cache import load_person
 
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
@@ -129,9 +131,7 @@ def _configure_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_token: str):
-        # With their roles in the same statement: nearly every page asks what they may do.
-        user = db.session.scalars(db.select(User).options(joinedload(User.roles))
-                                  .where(User.session_token == session_token)).unique().first()
+        user = load_person(session_token)
         return user if user is not None and user.is_active else None
 
     @login_manager.unauthorized_handler
@@ -180,15 +180,6 @@ def _register_blueprints(app: Flask) -> None:
     links.register("action_sheet", lambda i: url_for("actions.detail", sheet_id=i))
     links.register("shared_project", lambda i: url_for("projects.detail", project_id=i))
 
-    @app.context_processor
-    def unread_notifications():
-        from participation.notifications.services import unread_count
-
-        def count():
-            return unread_count(current_user) if current_user.is_authenticated else 0
-
-        return {"unread_notifications": count}
-
 
 def _configure_templates(app: Flask) -> None:
     from participation.core.permissions import has_perm
@@ -197,6 +188,9 @@ def _configure_templates(app: Flask) -> None:
 
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    from participation.core import layout
+
+    layout.install(app)
     # The same gettext as Flask-Babel installs, with the translations looked up once per
     # locale and request instead of for each string (its lookup walks the context several
     # times: a fifth of the rendering of a short page such as a vote's receipt).

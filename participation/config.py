@@ -108,6 +108,9 @@ class Config:
     # How workers learn that the data changed: a file of the instance folder by default
     # (one machine), or redis://host:6379/0 shared by several app servers.
     PAGE_CACHE_VERSION_URL = os.environ.get("PAGE_CACHE_VERSION_URL", "")
+    # Logged-in people, with their roles and unread count, are kept by each worker until
+    # their tables change, and at most this long (participation/accounts/person_cache.py).
+    PERSON_CACHE_SECONDS = int(os.environ.get("PERSON_CACHE_SECONDS", "30"))
 
     PASSWORD_RESET_MAX_AGE = 3600  # seconds
     EMAIL_CONFIRM_MAX_AGE = 7 * 24 * 3600

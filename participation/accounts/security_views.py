@@ -24,6 +24,9 @@ from participation.core.models import utcnow
 from participation.extensions import db, limiter
 
 # What an admin may still open before two-step verification is set up.
+# last_seen is written again at most this often (seconds): a session changed on every
+# request is signed and sent back on every request. Idle time is then counted to the minute.
+LAST_SEEN_STEP = 60
 _BEFORE_SETUP = {"static", "accounts.two_factor_setup", "accounts.logout", "core.set_language"}
 
 
@@ -51,7 +54,8 @@ def guard_staff_sessions():
                 return _session_ended_page(message)
             flash(message, "info")
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-        session["last_seen"] = _now()
+        if _now() - float(last_seen) >= LAST_SEEN_STEP:
+            session["last_seen"] = _now()
     if user.is_admin and not session.get("mfa") and request.endpoint not in _BEFORE_SETUP:
         if user.has_two_factor:
             end_session()

@@ -36,6 +36,7 @@ from participation.consultations.models import (
     Option,
     Participation,
     Question,
+    new_tracker,
 )
 from participation.core import audit, personal_data
 from participation.core.errors import DomainError
@@ -485,10 +486,13 @@ def cast_ballot(consultation: Consultation, person: User, answers: dict, now: da
             "day": day, "centre_id": centre.id if centre else None,
             "commune_id": person.commune_id, "recorded_by_id": staff.id if staff else None}):
         raise VoteRefused(ALREADY_VOTED, _ALREADY_RECORDED)
-    ballot = Ballot(consultation_id=consultation.id, answers=encode_answers(clean), day=day,
-                    channel=channel, centre_id=centre.id if centre else None)
-    db.session.add(ballot)
-    db.session.flush()
+    values = {"id": new_tracker(), "consultation_id": consultation.id,
+              "answers": encode_answers(clean), "day": day, "channel": channel,
+              "centre_id": centre.id if centre else None}
+    # One INSERT, without the unit of work's bookkeeping (a fifth of a vote's CPU); the
+    # Ballot returned is not in the session: nothing changes it afterwards.
+    db.session.execute(sa.insert(Ballot.__table__).values(values))
+    ballot = Ballot(**values)
     if channel != ONLINE:
         audit.record(staff, "consultation.ballot_recorded", person,
                      consultation=consultation.id, centre=centre.name, channel=channel)

@@ -12,25 +12,21 @@ What keeps it honest:
 - a page that touched the session (a form with a CSRF token, a flash message) or is marked
   private is never stored, so nothing personal can be kept;
 - every commit that changes data (supports, comments, moderation, ballots...) moves the
-  *content version*; a page rendered under an older version is rendered again. The version
-  is shared by the workers of one machine (a file's identity) or by several machines
-  (``PAGE_CACHE_VERSION_URL=redis://...``);
+  *content version* (participation/core/versions.py); a page rendered under an older
+  version is rendered again. The version is shared by the workers of one machine (a file's
+  identity) or by several machines (``PAGE_CACHE_VERSION_URL=redis://...``);
 - PAGE_CACHE_SECONDS bounds the age of any kept page anyway (time passing also changes
   pages: a consultation opens, a deadline passes). 0 turns the cache off (the tests).
 """
 
-import logging
-import os
 import threading
 import time
 from collections import OrderedDict
-from pathlib import Path
 
-import sqlalchemy as sa
-from flask import Flask, Response, current_app, g, has_app_context, request, session
-from sqlalchemy.orm import Session
+from flask import Flask, Response, current_app, g, request, session
 
-_log = logging.getLogger(__name__)
+from participation.core import versions
+
 # Per worker: every list filter and page number is its own address; the least recently
 # served pages go first.
 MAX_ENTRIES = 500
@@ -53,66 +49,10 @@ def for_visitors(view):
     return view
 
 
-class _FileVersion:
-    """The version is the identity of a file that each change replaces (one machine)."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        if not path.exists():
-            self.bump()
-
-    def current(self):
-        try:
-            found = os.stat(self.path)
-        except FileNotFoundError:
-            return None
-        return found.st_ino, found.st_mtime_ns
-
-    def bump(self) -> None:
-        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(os.urandom(8))
-            os.replace(temporary, self.path)
-        except OSError as error:  # the write that asked for it goes on regardless
-            _log.warning("page cache: content version not moved (%s)", error)
-            try:  # without the file, workers serve live pages only
-                self.path.unlink(missing_ok=True)
-            except OSError:  # nothing writable: kept pages last PAGE_CACHE_SECONDS at most
-                return
-
-
-class _RedisVersion:
-    """The version is a Redis counter shared by every app server."""
-
-    def __init__(self, url: str, key: str):
-        import redis
-
-        self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        self.key = key
-
-    def current(self):
-        try:
-            return self.client.get(self.key) or b"0"
-        except Exception:  # noqa: BLE001 — Redis down: unknown, so live pages, never fail
-            return None
-
-    def bump(self) -> None:
-        try:
-            self.client.incr(self.key)
-        except Exception:  # noqa: BLE001 — a change must never fail for the cache's sake
-            # Pages kept elsewhere may then be out of date for PAGE_CACHE_SECONDS at most.
-            _log.warning("page cache: content version not moved (Redis unreachable)")
-
-
 class PageCache:
     def __init__(self, app: Flask):
         self.seconds = app.config["PAGE_CACHE_SECONDS"]
-        url = app.config["PAGE_CACHE_VERSION_URL"]
-        if url.startswith(("redis://", "rediss://", "unix://")):
-            self.version = _RedisVersion(url, f"{app.config['RATELIMIT_KEY_PREFIX']}:pages")
-        else:
-            self.version = _FileVersion(Path(url or Path(app.instance_path) / "content-version"))
+        self.version = versions.watch(app, "pages", lambda table: table not in PRIVATE_TABLES)
         self.pages: OrderedDict = OrderedDict()
         self.bytes = 0
         self.lock = threading.Lock()
@@ -206,36 +146,3 @@ def install(app: Flask) -> None:
         if len(body := response.get_data()) <= MAX_BODY:
             cache.put(key, version, body, response.mimetype)
         return response
-
-
-# Every commit that wrote a public table moves the content version of the app's cache.
-
-def _note_flush(db_session, _context):
-    for instance in (*db_session.new, *db_session.dirty, *db_session.deleted):
-        if getattr(instance, "__tablename__", None) not in PRIVATE_TABLES:
-            db_session.info["pages_changed"] = True
-            return
-
-
-def _note_statement(state):
-    if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) not in PRIVATE_TABLES:
-            state.session.info["pages_changed"] = True
-
-
-def _after_commit(db_session):
-    if db_session.info.pop("pages_changed", False) and has_app_context():
-        cache = current_app.extensions.get("page_cache")
-        if cache is not None:
-            cache.version.bump()
-
-
-def _after_rollback(db_session):
-    db_session.info.pop("pages_changed", None)
-
-
-sa.event.listen(Session, "after_flush", _note_flush)
-sa.event.listen(Session, "do_orm_execute", _note_statement)
-sa.event.listen(Session, "after_commit", _after_commit)
-sa.event.listen(Session, "after_rollback", _after_rollback)

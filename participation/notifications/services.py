@@ -11,6 +11,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+from participation.accounts.models import User
+from participation.accounts.person_cache import load_with_person
 from participation.core import personal_data
 from participation.core.http import external_url
 from participation.core.mail import queue_email
@@ -69,9 +71,18 @@ def _absolute(url: str) -> str:
     return current_app.config["SITE_URL"].rstrip("/") + url
 
 
+def _unread(person_id):
+    return (sa.select(sa.func.count()).select_from(Notification)
+            .where(Notification.user_id == person_id, Notification.read_at.is_(None))
+            .scalar_subquery())
+
+
 def unread_count(user) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return db.session.scalar(sa.select(_unread(user.id))) or 0
+
+
+# Shown in the menu of every page: loaded with the person.
+load_with_person("unread", lambda now: "unread", lambda _key: _unread(User.id))
 
 
 def mark_read(user, notification_id: int | None = None, now: datetime | None = None) -> None:

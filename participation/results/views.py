@@ -54,9 +54,14 @@ def dashboard():
     """This quarter by default; any quarter or year chosen in the form (GET)."""
     require("results.view")
     now = utcnow()
-    form, period = _chosen_period(queries.Period.containing(now))
+    default = queries.Period.containing(now)
+    if request.args:
+        form, period = _chosen_period(default)
+        make_form = lambda: form  # noqa: E731
+    else:  # the usual visit: the form is only needed to render the body again
+        period, make_form = default, lambda: _chosen_period(default)[0]
     return render_template("results/dashboard.html", period=period,
-                           body=_dashboard_body(form, period, now))
+                           body=_dashboard_body(make_form, period, now))
 
 
 # The dashboard's body (figures, charts, tables) as HTML, rendered once for each set of
@@ -65,7 +70,7 @@ def dashboard():
 _bodies: dict[tuple, tuple[dict, Markup]] = {}
 
 
-def _dashboard_body(form, period, now) -> Markup:
+def _dashboard_body(make_form, period, now) -> Markup:
     seconds = current_app.config["DASHBOARD_CACHE_SECONDS"]
     figures = queries.cached_dashboard(period, now, seconds, recount_later=_after_response)
     key = (request.full_path, str(get_locale()), id(figures))
@@ -73,7 +78,7 @@ def _dashboard_body(form, period, now) -> Markup:
         return _bodies[key][1]
     # Our own template's output, where Jinja escaped every value.
     body = Markup(render_template(  # noqa: S704  # nosec B704 — escaped by Jinja
-        "results/_dashboard_body.html", form=form, args=period_args(period),
+        "results/_dashboard_body.html", form=make_form(), args=period_args(period),
         report_args=period_args(report.default_period(now)), tables_meta=exports.TABLES,
         **figures))
     if seconds > 0:

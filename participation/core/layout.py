@@ -1,0 +1,104 @@
+"""The header and footer of every page, rendered once and kept per worker.
+
+They were rendered again for every page: some sixty template calls (translations, links,
+permission checks), half the CPU of a logged-in page whose content is kept, such as the
+dashboard. The header is kept per language, section of the site and menu (what the
+person may open, their unread count); the footer per language. Both are keyed by
+everything they show, so nothing kept is ever out of date. What changes with every
+request, the CSRF token and the address to come back to after a language change, is
+put in after.
+"""
+
+import threading
+from collections import OrderedDict
+
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+from participation.core.permissions import has_perm
+
+# The menu's entries that depend on who is logged in.
+MENU_PERMISSIONS = ("results.view", "proposals.moderate", "accounts.assist",
+                    "accounts.administer")
+# Which menu entry is the current page's, by the start of its path.
+SECTIONS = (("/propositions", "proposals"), ("/projets", "projects"),
+            ("/mes-projets", "projects"), ("/consultations", "consultations"),
+            ("/fiches-action", "actions"), ("/conseil", "council"), ("/resultats", "results"),
+            ("/notifications", "notifications"), ("/moderation", "moderation"),
+            ("/admin", "admin"), ("/compte", "account"))
+ENDPOINT_SECTIONS = {"core.home": "home", "accounts.login": "login",
+                     "accounts.register": "register"}
+# Never in a rendered header: its arguments are ours, and the address put in is escaped.
+_CSRF_MARK = "\x00csrf\x00"
+_NEXT_MARK = "\x00next\x00"
+MAX_KEPT = 200
+
+
+def section() -> str | None:
+    endpoint = request.endpoint or ""
+    if endpoint in ENDPOINT_SECTIONS:
+        return ENDPOINT_SECTIONS[endpoint]
+    if endpoint.startswith("accounts.") and request.path.startswith("/accueil"):
+        return "front_desk"
+    for prefix, name in SECTIONS:
+        if request.path.startswith(prefix):
+            return name
+    return None
+
+
+class _Kept:
+    def __init__(self):
+        self.fragments: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get_or_render(self, key, render):
+        if current_app.jinja_env.auto_reload:  # development: a template just edited shows
+            return render()
+        with self.lock:
+            html = self.fragments.get(key)
+            if html is not None:
+                self.fragments.move_to_end(key)
+                return html
+        html = render()
+        with self.lock:
+            self.fragments[key] = html
+            while len(self.fragments) > MAX_KEPT:
+                self.fragments.popitem(last=False)
+        return html
+
+
+def site_header() -> Markup:
+    from participation.accounts.person_cache import remember
+    from participation.notifications.services import unread_count
+
+    user = current_user._get_current_object()
+    signed_in = user.is_authenticated
+    menu = {name: has_perm(user, name) for name in MENU_PERMISSIONS}
+    unread = remember("unread", lambda: unread_count(user)) if signed_in else 0
+    locale = str(get_locale())
+    key = ("header", locale, request.script_root, section(), signed_in,
+           tuple(menu.values()), unread)
+    html = current_app.extensions["layout"].get_or_render(key, lambda: current_app.jinja_env
+        .get_template("_site_header.html").render(
+            section=key[3], signed_in=signed_in, menu=menu, unread=unread, locale=locale,
+            csrf_mark=_CSRF_MARK, next_mark=_NEXT_MARK))
+    if signed_in:
+        html = html.replace(_CSRF_MARK, generate_csrf())
+    back = request.full_path if request.query_string else request.path
+    return Markup(html.replace(  # noqa: S704  # nosec B704 — our template, address escaped
+        _NEXT_MARK, escape(back)))
+
+
+def site_footer() -> Markup:
+    key = ("footer", str(get_locale()), request.script_root)
+    html = current_app.extensions["layout"].get_or_render(
+        key, lambda: current_app.jinja_env.get_template("_site_footer.html").render())
+    return Markup(html)  # noqa: S704  # nosec B704 — our template's output, escaped by Jinja
+
+
+def install(app: Flask) -> None:
+    app.extensions["layout"] = _Kept()
+    app.jinja_env.globals.update(site_header=site_header, site_footer=site_footer)
