@@ -11,14 +11,21 @@ from participation.territory.models import Commune, Organisation
 PER_PAGE = 50
 
 
+# The consultation as a vote needs it: its questions, options and communes come from
+# ``services.ballot_shape`` (kept once announced), and neither its organiser, its
+# description nor its tally is read; any of them loads if a page asks for it (a refused
+# ballot shown again). Built once: a vote is the busiest write of the site.
+_FOR_BALLOT = (
+    sa.select(Consultation).where(Consultation.id == sa.bindparam("consultation_id"))
+    .options(sa.orm.lazyload(Consultation.communes), sa.orm.lazyload(Consultation.questions),
+             sa.orm.lazyload(Consultation.organisation),
+             sa.orm.lazyload(Consultation.council_body),
+             sa.orm.defer(Consultation.description), sa.orm.defer(Consultation.results)))
+
+
 def get_for_ballot(consultation_id: int) -> Consultation | None:
-    """The consultation as a vote needs it, in one statement: its questions, options and
-    communes come from ``services.ballot_shape`` (kept once announced), so they are
-    loaded only if a page asks for them (a refused ballot shown again)."""
-    return db.session.scalar(
-        sa.select(Consultation).where(Consultation.id == consultation_id)
-        .options(sa.orm.lazyload(Consultation.communes),
-                 sa.orm.lazyload(Consultation.questions)))
+    """The consultation as a vote needs it, in one statement."""
+    return db.session.scalar(_FOR_BALLOT, {"consultation_id": consultation_id})
 
 
 def list_announced(page: int):
