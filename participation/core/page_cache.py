@@ -13,8 +13,8 @@ What keeps it honest:
   private is never stored, so nothing personal can be kept;
 - every commit that changes data (supports, comments, moderation, ballots...) moves the
   *content version* (participation/core/versions.py); a page rendered under an older
-  version is rendered again. The version is shared by the workers of one machine (a file's
-  identity) or by several machines (``PAGE_CACHE_VERSION_URL=redis://...``);
+  version is rendered again. The version is shared by the workers of one machine (a file of
+  the instance folder) or by several machines (``PAGE_CACHE_VERSION_URL=redis://...``);
 - PAGE_CACHE_SECONDS bounds the age of any kept page anyway (time passing also changes
   pages: a consultation opens, a deadline passes). 0 turns the cache off (the tests).
 """

@@ -2,15 +2,15 @@
 it has loaded): a version moves after every commit that wrote one of the tables it watches,
 and whatever was kept under an older version is thrown away.
 
-A version is shared by the workers of one machine (the identity of a file of the instance
-folder, read with one ``stat``) or by several machines (a Redis counter,
+A version is shared by the workers of one machine (8 bytes of a file of the instance
+folder, read with one ``pread``) or by several machines (a Redis counter,
 ``PAGE_CACHE_VERSION_URL=redis://...``). ``current()`` answers None when it cannot be read
 (Redis down, the file not writable): callers then keep nothing and serve live.
 """
 
 import logging
 import os
-import threading
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,32 +22,43 @@ _log = logging.getLogger(__name__)
 
 
 class _FileVersion:
-    """The version is the identity of a file that each change replaces (one machine)."""
+    """The version is 8 random bytes of a file that each change rewrites in place (one
+    machine): reading it is one ``pread``, moving it one ``pwrite``. (A new file renamed
+    over the old one cost 0.1 ms of CPU a write: a tenth of a vote.) A reader may see a
+    write half done: a value that was never stored, so what it keeps is simply renewed."""
 
     def __init__(self, path: Path):
         self.path = path
-        if not path.exists():
-            self.bump()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            if os.fstat(self.fd).st_size < 8:
+                os.pwrite(self.fd, os.urandom(8), 0)
+        except OSError as error:  # a read-only instance folder: keep nothing, serve live
+            _log.warning("%s: no version, nothing kept (%s)", path.name, error)
+            self.fd = None
+        else:
+            weakref.finalize(self, os.close, self.fd)
 
     def current(self):
-        try:
-            found = os.stat(self.path)
-        except FileNotFoundError:
+        if self.fd is None:
             return None
-        return found.st_ino, found.st_mtime_ns
+        try:
+            return os.pread(self.fd, 8, 0)
+        except OSError:
+            return None
 
     def bump(self) -> None:
-        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}")
+        if self.fd is None:
+            return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(os.urandom(8))
-            os.replace(temporary, self.path)
+            os.pwrite(self.fd, os.urandom(8), 0)
         except OSError as error:  # the write that asked for it goes on regardless
-            _log.warning("%s: version not moved (%s)", self.path.name, error)
-            try:  # without the file, workers keep nothing
-                self.path.unlink(missing_ok=True)
-            except OSError:  # nothing writable: what is kept lasts its age limit at most
-                return
+            # This process can no longer tell changes, so it keeps nothing any more;
+            # others keep what they have for its age limit at most.
+            _log.warning("%s: version not moved, nothing kept from now on (%s)",
+                         self.path.name, error)
+            self.fd = None
 
 
 class _RedisVersion:

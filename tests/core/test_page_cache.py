@@ -166,18 +166,48 @@ def test_unreachable_redis_means_live_pages():
     cache.version.bump()  # logged, not raised: the write that asked for it goes on
 
 
-def test_an_unwritable_version_file_means_live_pages_not_errors(tmp_path, monkeypatch):
+def test_a_version_file_that_cannot_be_written_means_live_pages_not_errors(tmp_path,
+                                                                            monkeypatch):
     config = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "PAGE_CACHE_SECONDS": 30,
               "PAGE_CACHE_VERSION_URL": str(tmp_path / "content-version")}
-    cache = create_app(type("Full", (TestConfig,), config)).extensions["page_cache"]
+    cache = create_app(type("Broken", (TestConfig,), config)).extensions["page_cache"]
     assert cache.version.current() is not None
 
-    def disk_full(*args):
-        raise OSError(28, "No space left on device")
+    def disk_error(*args):
+        raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(os, "replace", disk_full)
+    monkeypatch.setattr(os, "pwrite", disk_error)
     cache.version.bump()  # logged, not raised
     assert cache.version.current() is None  # so no kept page is served
+
+
+def test_a_read_only_instance_folder_means_live_pages(tmp_path, monkeypatch):
+    """As with the deploy/ units, which make the app's folder read-only (and say to put
+    the versions in Redis)."""
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "open", read_only)
+    config = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "PAGE_CACHE_SECONDS": 30,
+              "PAGE_CACHE_VERSION_URL": str(tmp_path / "content-version")}
+    cache = create_app(type("ReadOnly", (TestConfig,), config)).extensions["page_cache"]
+    assert cache.version.current() is None
+    cache.version.bump()  # nothing to do, no error
+
+
+def test_versions_of_workers_agree_and_move(tmp_path):
+    """Two workers (two apps on one version file): a change made through one is seen by
+    the other; each change gives a new version."""
+    config = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "PAGE_CACHE_SECONDS": 30,
+              "PAGE_CACHE_VERSION_URL": str(tmp_path / "content-version")}
+    one = create_app(type("One", (TestConfig,), config)).extensions["page_cache"]
+    two = create_app(type("Two", (TestConfig,), config)).extensions["page_cache"]
+    seen = {two.version.current()}
+    for _ in range(5):
+        one.version.bump()
+        assert two.version.current() == one.version.current()
+        seen.add(two.version.current())
+    assert len(seen) == 6
 
 
 def test_a_worker_keeps_a_bounded_number_of_pages(cached_app, monkeypatch):
