@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and attached in create_app."""
 
+from flask import request
 from flask_babel import Babel
 from flask_babel.speaklater import LazyString
 from flask_limiter import Limiter
@@ -32,6 +33,14 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _reading_is_never_limited() -> bool:
+    """Every limit of the site is on a form sent (POST): reading a page never counts, so
+    the limiter does not look at it at all (a tenth of the work of a page already kept).
+    tests/security/test_abuse.py checks that no route limits reading."""
+    return request.method in ("GET", "HEAD", "OPTIONS")
 
 
 # Flask-Babel's lazy strings say they are HTML already (``__html__`` returns the text as

@@ -426,29 +426,57 @@ def encode_answers(answers: dict) -> str:
     return json.dumps(answers, sort_keys=True, separators=(",", ":"))
 
 
-def _record_participation(values: dict) -> bool:
-    """Insert the participation unless this person already has one here (one statement:
-    INSERT ... ON CONFLICT DO NOTHING). False when they had: the unique (person,
-    consultation) constraint decides, so two requests racing cannot both get True (on
-    PostgreSQL the second waits for the first to commit or roll back)."""
+_PARTICIPATION_COLUMNS = ("consultation_id", "person_id", "channel", "day", "centre_id",
+                          "commune_id", "recorded_by_id")
+_BALLOT_COLUMNS = ("id", "consultation_id", "answers", "day", "channel", "centre_id")
+
+
+def _record_vote(values: dict) -> bool:
+    """Insert the participation and the ballot, unless this person already has a
+    participation here: then nothing, and False. The unique (person, consultation)
+    constraint decides (INSERT ... ON CONFLICT DO NOTHING), so two requests racing cannot
+    both get True (on PostgreSQL the second waits for the first to commit or roll back).
+    On PostgreSQL one statement: the ballot is inserted from what the participation's
+    insert returned (none, no ballot); on SQLite two."""
     dialect = db.session.get_bind().dialect.name
-    statement = _PARTICIPATION_INSERTS.get(dialect)
+    statement = _VOTE_INSERTS.get(dialect)
     if statement is None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        elif dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:  # pragma: no cover - the project runs on these two
-            raise RuntimeError(f"no INSERT ... ON CONFLICT for {dialect}")
-        statement = _PARTICIPATION_INSERTS[dialect] = (
-            insert(Participation.__table__)
-            .on_conflict_do_nothing(index_elements=["person_id", "consultation_id"])
-            .returning(Participation.__table__.c.id))
-    return db.session.execute(statement, values).scalar() is not None
+        statement = _VOTE_INSERTS[dialect] = _vote_insert(dialect)
+    if dialect == "postgresql":
+        return db.session.execute(statement, values).scalar() is not None
+    # (A key named like a column, the ballot's id here, would be inserted too.)
+    if db.session.execute(statement, {k: values[k] for k in _PARTICIPATION_COLUMNS}
+                          ).scalar() is None:
+        return False
+    db.session.execute(sa.insert(Ballot.__table__), {k: values[k] for k in _BALLOT_COLUMNS})
+    return True
+
+
+def _vote_insert(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the project runs on these two
+        raise RuntimeError(f"no INSERT ... ON CONFLICT for {dialect}")
+    participations, ballots = Participation.__table__, Ballot.__table__
+    participation = (
+        insert(participations)
+        .values({c: sa.bindparam(c, type_=participations.c[c].type)
+                 for c in _PARTICIPATION_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["person_id", "consultation_id"])
+        .returning(participations.c.id))
+    if dialect != "postgresql":
+        return participation
+    # The values hold the ballot's id too: the participation's own comes from its sequence.
+    recorded = participation.values(id=sa.literal_column("DEFAULT")).cte("recorded")
+    return (sa.insert(ballots).from_select(_BALLOT_COLUMNS, sa.select(
+        *(sa.bindparam(c, type_=ballots.c[c].type) for c in _BALLOT_COLUMNS))
+        .select_from(recorded)).returning(ballots.c.id))
 
 
 # Built once per database kind (a vote is the busiest write of the site).
-_PARTICIPATION_INSERTS: dict[str, sa.Insert] = {}
+_VOTE_INSERTS: dict[str, sa.Insert] = {}
 
 
 def cast_ballot(consultation: Consultation, person: User, answers: dict, now: datetime, *,
@@ -488,18 +516,15 @@ def cast_ballot(consultation: Consultation, person: User, answers: dict, now: da
             raise VoteRefused(ALREADY_VOTED, _ALREADY_RECORDED) from None
         raise
     day = local_day(now)
-    if not _record_participation({
-            "consultation_id": consultation.id, "person_id": person.id, "channel": channel,
-            "day": day, "centre_id": centre.id if centre else None,
-            "commune_id": person.commune_id, "recorded_by_id": staff.id if staff else None}):
-        raise VoteRefused(ALREADY_VOTED, _ALREADY_RECORDED)
     values = {"id": new_tracker(), "consultation_id": consultation.id,
               "answers": encode_answers(clean), "day": day, "channel": channel,
-              "centre_id": centre.id if centre else None}
-    # One INSERT, without the unit of work's bookkeeping (a fifth of a vote's CPU); the
-    # Ballot returned is not in the session: nothing changes it afterwards.
-    db.session.execute(sa.insert(Ballot.__table__), values)
-    ballot = Ballot(**values)
+              "centre_id": centre.id if centre else None, "person_id": person.id,
+              "commune_id": person.commune_id, "recorded_by_id": staff.id if staff else None}
+    if not _record_vote(values):
+        raise VoteRefused(ALREADY_VOTED, _ALREADY_RECORDED)
+    # Not in the session (inserted without the unit of work's bookkeeping, a fifth of a
+    # vote's CPU): nothing changes it afterwards.
+    ballot = Ballot(**{k: values[k] for k in _BALLOT_COLUMNS})
     if channel != ONLINE:
         audit.record(staff, "consultation.ballot_recorded", person,
                      consultation=consultation.id, centre=centre.name, channel=channel)

@@ -1,4 +1,5 @@
-"""The header and footer of every page, rendered once and kept per worker.
+"""The header and footer of every page, rendered once and kept per worker; and pages
+the same for everyone with the same header (``shared_page``).
 
 They were rendered again for every page: some sixty template calls (translations, links,
 permission checks), half the CPU of a logged-in page whose content is kept, such as the
@@ -12,7 +13,7 @@ put in after.
 import threading
 from collections import OrderedDict
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -54,23 +55,31 @@ class _Kept:
         self.fragments: OrderedDict = OrderedDict()
         self.lock = threading.Lock()
 
-    def get_or_render(self, key, render):
-        if current_app.jinja_env.auto_reload:  # development: a template just edited shows
-            return render()
+    def get(self, key):
         with self.lock:
             html = self.fragments.get(key)
             if html is not None:
                 self.fragments.move_to_end(key)
-                return html
-        html = render()
+            return html
+
+    def put(self, key, html: str) -> None:
         with self.lock:
             self.fragments[key] = html
             while len(self.fragments) > MAX_KEPT:
                 self.fragments.popitem(last=False)
+
+    def get_or_render(self, key, render):
+        if current_app.jinja_env.auto_reload:  # development: a template just edited shows
+            return render()
+        html = self.get(key)
+        if html is None:
+            html = render()
+            self.put(key, html)
         return html
 
 
-def site_header() -> Markup:
+def _header_key() -> tuple:
+    """Everything the header shows, for this request; its menu for ``site_header``."""
     from participation.accounts.person_cache import remember
     from participation.notifications.services import unread_count
 
@@ -78,18 +87,50 @@ def site_header() -> Markup:
     signed_in = user.is_authenticated
     menu = {name: has_perm(user, name) for name in MENU_PERMISSIONS}
     unread = remember("unread", lambda: unread_count(user)) if signed_in else 0
-    locale = str(get_locale())
-    key = ("header", locale, request.script_root, section(), signed_in,
-           tuple(menu.values()), unread)
+    return ("header", str(get_locale()), request.script_root, section(), signed_in,
+            tuple(menu.values()), unread), menu
+
+
+def site_header() -> Markup:
+    key, menu = g.get("header_key") or _header_key()
+    _kind, locale, _root, current, signed_in, _menu, unread = key
     html = current_app.extensions["layout"].get_or_render(key, lambda: current_app.jinja_env
         .get_template("_site_header.html").render(
-            section=key[3], signed_in=signed_in, menu=menu, unread=unread, locale=locale,
+            section=current, signed_in=signed_in, menu=menu, unread=unread, locale=locale,
             csrf_mark=_CSRF_MARK, next_mark=_NEXT_MARK))
-    if signed_in:
+    if g.get("header_key"):  # a shared page (below) puts them in
+        return Markup(html)  # noqa: S704  # nosec B704 — our template's output, escaped by Jinja
+    return _personal(html)
+
+
+def _personal(html: str) -> Markup:
+    """``html`` with this request's CSRF token and address to come back to."""
+    if _CSRF_MARK in html:
         html = html.replace(_CSRF_MARK, generate_csrf())
     back = request.full_path if request.query_string else request.path
     return Markup(html.replace(  # noqa: S704  # nosec B704 — our template, address escaped
         _NEXT_MARK, escape(back)))
+
+
+def shared_page(template: str, key, **context) -> Markup:
+    """A page whose content is the same for everyone who has the same header (the
+    dashboard, for staff), rendered once per ``key`` and header and kept; the CSRF token
+    and the address to come back to are put in for each request. A message waiting to be
+    shown is personal: that page is rendered as usual."""
+    if "_flashes" in session or current_app.jinja_env.auto_reload:
+        return render_template(template, **context)
+    header = _header_key()
+    kept, key = current_app.extensions["layout"], ("page", template, key, header[0])
+    html = kept.get(key)
+    if html is None:
+        g.header_key = header
+        try:
+            html = render_template(template, **context)
+        finally:
+            g.pop("header_key", None)
+        if "csrf_token" not in g:  # else a form of the page may hold its reader's token
+            kept.put(key, html)
+    return _personal(html)
 
 
 def site_footer() -> Markup:

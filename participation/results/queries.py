@@ -599,7 +599,7 @@ def cached_dashboard(period: Period, now: datetime, seconds: int, *,
     labels are in the language of the request.
 
     With ``recount_later`` (a page), figures of the slice just before are shown at once
-    and counted again once the page is sent (``recount_later`` schedules it): nobody waits
+    and counted again beside the requests (``recount_later`` schedules it): nobody waits
     for the count but the very first visitor. Older figures are counted first.
     """
     if seconds <= 0:

@@ -1,10 +1,11 @@
 """The participation dashboard at /resultats, its CSV exports and the quarterly report."""
 
+import threading
+
 from flask import (
     Blueprint,
     Response,
     abort,
-    after_this_request,
     current_app,
     render_template,
     request,
@@ -12,6 +13,7 @@ from flask import (
 from flask_babel import force_locale, get_locale
 from markupsafe import Markup
 
+from participation.core import layout
 from participation.core.models import utcnow
 from participation.core.pdf import document
 from participation.core.permissions import require
@@ -60,8 +62,10 @@ def dashboard():
         make_form = lambda: form  # noqa: E731
     else:  # the usual visit: the form is only needed to render the body again
         period, make_form = default, lambda: _chosen_period(default)[0]
-    return render_template("results/dashboard.html", period=period,
-                           body=_dashboard_body(make_form, period, now))
+    body = _dashboard_body(make_form, period, now)
+    # The same for every member of staff with the same menu: kept whole with its body.
+    return layout.shared_page("results/dashboard.html", (period, body), period=period,
+                              body=body)
 
 
 # The dashboard's body (figures, charts, tables) as HTML, rendered once for each set of
@@ -89,18 +93,17 @@ def _dashboard_body(make_form, period, now) -> Markup:
 
 
 def _after_response(job) -> None:
-    """Run ``job`` once this response is sent (in this worker, with the app and the
-    request's language): the person who asked does not wait for it."""
+    """Run ``job`` beside this worker's requests (a thread of its own, with the app and the
+    request's language): nobody waits for it. Run after the response instead, it held a
+    worker for the count (most of a second at the scale of the territory), once a minute,
+    and every page that worker was given meanwhile waited as long."""
     app, locale = current_app._get_current_object(), str(get_locale())
 
-    @after_this_request
-    def schedule(response):
-        def run():
-            with app.app_context(), force_locale(locale):
-                job()
+    def run():
+        with app.app_context(), force_locale(locale):
+            job()
 
-        response.call_on_close(run)
-        return response
+    threading.Thread(target=run, name="dashboard-count", daemon=True).start()
 
 
 @bp.get("/resultats/<name>.csv")

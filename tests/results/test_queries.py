@@ -1,8 +1,11 @@
 """The dashboard's figures: period boundaries in Calais, and figures on a known data set."""
 
+import threading
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
+from flask_babel import force_locale
 
 from participation.extensions import db
 from participation.proposals import services
@@ -186,14 +189,17 @@ def test_a_page_shows_last_minute_figures_at_once_and_counts_again_after(app, se
         assert fresh is not counted and jobs == []
 
 
-def test_the_dashboard_page_counts_again_after_it_is_sent(app, client, login, director,
-                                                          monkeypatch):
-    from participation.results import queries
+def test_the_dashboard_page_counts_again_beside_the_requests(app, client, login, director,
+                                                             monkeypatch):
+    from participation.results import queries, views
 
     monkeypatch.setitem(app.config, "DASHBOARD_CACHE_SECONDS", 60)
-    counted = []
+    counted, threads = [], []
     real = queries.dashboard
     monkeypatch.setattr(queries, "dashboard", lambda *a: counted.append(1) or real(*a))
+    # The thread's work run here, when the test says (its database session is the test's).
+    monkeypatch.setattr(views.threading, "Thread", lambda target, **kwargs: SimpleNamespace(
+        start=lambda: threads.append(target)))
     login(director)
     url = "/resultats?kind=quarter&year=2026&quarter=1"
     assert client.get(url).status_code == 200 and len(counted) == 1
@@ -202,5 +208,24 @@ def test_the_dashboard_page_counts_again_after_it_is_sent(app, client, login, di
     queries._cache[key] = (slot - 1, figures)  # a minute has passed
     response = client.get(url)
     assert response.status_code == 200 and len(counted) == 1  # shown without counting
-    response.close()  # sent: the count runs now
+    assert len(threads) == 1
+    threads.pop()()  # the count, beside the requests
     assert len(counted) == 2 and queries._cache[key][0] == slot
+
+
+def test_a_count_beside_the_requests_runs_in_its_thread_with_the_language(app):
+    from flask import current_app
+    from flask_babel import get_locale
+
+    from participation.results.views import _after_response
+
+    seen, done = [], threading.Event()
+
+    def job():
+        seen.append((current_app.name, str(get_locale()), threading.current_thread().name))
+        done.set()
+
+    with app.test_request_context("/"), force_locale("en"):
+        _after_response(job)
+    assert done.wait(5)
+    assert seen == [(app.name, "en", "dashboard-count")]

@@ -192,3 +192,24 @@ def test_a_setup_code_spends_one_hash_whether_the_pseudonym_has_one_or_not(
         assert hashing["checked"] == 1, pseudonym
         answers.append((response.status_code, _page_message(response)))
     assert len(set(answers)) == 1 and answers[0][1]
+
+
+def test_no_route_limits_reading(app):
+    """The limiter skips GET, HEAD and OPTIONS requests (participation/extensions.py): a
+    limit on reading would never apply, so none may be set."""
+    from flask_limiter.util import get_qualified_name
+
+    from participation.extensions import limiter
+
+    limited = limiter.limit_manager._decorated_limits  # view's qualified name -> its limits
+    assert limited, "no limits found: has Flask-Limiter changed where it keeps them?"
+    endpoints = {get_qualified_name(view): endpoint
+                 for endpoint, view in app.view_functions.items()}
+    assert set(limited) <= set(endpoints)
+    for name, limits in limited.items():
+        reads = any("GET" in rule.methods for rule in app.url_map.iter_rules()
+                    if rule.endpoint == endpoints[name])
+        for limit in limits:
+            methods = {m.upper() for m in limit.methods or ("GET", "POST")}
+            assert not (reads and "GET" in methods), (
+                f"{endpoints[name]} limits reading ({limit.limit_provider}): limit POST only")
