@@ -37,6 +37,7 @@ from participation.consultations.models import (
     Consultation,
     Question,
 )
+from participation.core import layout
 from participation.core.errors import DomainError
 from participation.core.forms import to_paris, to_utc
 from participation.core.http import commit_or_explain, form_error, page_number
@@ -382,12 +383,13 @@ def confirm(consultation_id):
     except DomainError as error:
         db.session.rollback()
         return _ballot_page(consultation, answers, error), 400
-    receipt = services.receipt(ballot)
     # Rendered before the commit, while everything is loaded (a commit expires it all and
-    # the page would load it again: six queries a vote); sent only once committed.
-    page = render_template(
-        "consultations/receipt.html", consultation=consultation, receipt=receipt, person=None
-    )
+    # the page would load it again: six queries a vote); sent only once committed. The
+    # same page for every voter of this consultation but for the receipt: kept.
+    page = layout.shared_page(
+        "consultations/receipt.html",
+        (consultation.id, consultation.title, consultation.closes_at),
+        own={"receipt": services.receipt(ballot)}, consultation=consultation, person=None)
     db.session.commit()
     return page
 

@@ -1,5 +1,5 @@
 """The header and footer of every page, rendered once and kept per worker; and pages
-the same for everyone with the same header (``shared_page``).
+the same for everyone with the same header but for a few values (``shared_page``).
 
 They were rendered again for every page: some sixty template calls (translations, links,
 permission checks), half the CPU of a logged-in page whose content is kept, such as the
@@ -112,24 +112,30 @@ def _personal(html: str) -> Markup:
         _NEXT_MARK, escape(back)))
 
 
-def shared_page(template: str, key, **context) -> Markup:
+def shared_page(template: str, key, own: dict | None = None, **context) -> Markup:
     """A page whose content is the same for everyone who has the same header (the
-    dashboard, for staff), rendered once per ``key`` and header and kept; the CSRF token
-    and the address to come back to are put in for each request. A message waiting to be
-    shown is personal: that page is rendered as usual."""
+    dashboard for staff, a vote's receipt page), rendered once per ``key`` and header and
+    kept. ``key`` holds every value the page shows but the header and ``own``: the values
+    that are the reader's own (a receipt), each shown as it is in the template (no filter,
+    no test), put in for each request with the CSRF token and the address to come back
+    to. A message waiting to be shown is personal: that page is rendered as usual."""
+    own = own or {}
     if "_flashes" in session or current_app.jinja_env.auto_reload:
-        return render_template(template, **context)
+        return render_template(template, **context, **own)
     header = _header_key()
     kept, key = current_app.extensions["layout"], ("page", template, key, header[0])
     html = kept.get(key)
     if html is None:
         g.header_key = header
         try:
-            html = render_template(template, **context)
+            html = render_template(template, **context, **{name: f"\x00{name}\x00"
+                                                           for name in own})
         finally:
             g.pop("header_key", None)
         if "csrf_token" not in g:  # else a form of the page may hold its reader's token
             kept.put(key, html)
+    for name, value in own.items():
+        html = html.replace(f"\x00{name}\x00", escape(value))
     return _personal(html)
 
 

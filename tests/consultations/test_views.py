@@ -100,6 +100,31 @@ def test_vote_summary_confirm_and_receipt(client, login, animator, inhabitant):
     assert "Samedi" not in client.get(f"/consultations/{consultation.id}/resultats").text
 
 
+def test_each_voter_gets_their_own_receipt_on_a_page_kept_for_all(app, client, login,
+                                                                  animator, monkeypatch):
+    """The receipt page is the same for every voter but for the receipt (and the menu):
+    rendered once, then served with each voter's own receipt and token."""
+    from participation.core import layout
+
+    app.extensions["layout"].fragments.clear()
+    rendered = []
+    real = layout.render_template
+    monkeypatch.setattr(layout, "render_template",
+                        lambda *a, **k: rendered.append(a[0]) or real(*a, **k))
+    consultation = open_now(animator)
+    receipts = []
+    for name in ("Votante Une", "Votant Deux"):
+        login(factories.UserFactory(pseudonym=name))
+        page = client.post(f"/consultations/{consultation.id}/voter/confirmer",
+                           data=form_data(consultation, single=1)).text
+        found = re.findall(r'class="code receipt">([A-Z0-9-]+)<', page)
+        assert len(found) == 1 and "\x00" not in page
+        receipts.append(found[0])
+    assert rendered == ["consultations/receipt.html"]
+    assert receipts[0] != receipts[1]
+    assert all(services.check_receipt(consultation, r)[0] == "counted" for r in receipts)
+
+
 def test_ballot_errors_are_shown_next_to_the_question(client, login, animator, inhabitant):
     consultation = open_now(animator)
     q3 = consultation.questions[2]
