@@ -99,6 +99,16 @@ class FreshContextClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+def app_like(app, versions_folder, **settings):
+    """Another app on the test app's database, with ``settings`` (a cache on, say) and
+    its versions in a folder of its own."""
+    made = create_app(type("Like", (TestConfig,), {
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "PAGE_CACHE_VERSION_URL": str(versions_folder / "content-version"), **settings}))
+    made.test_client_class = FreshContextClient
+    return made
+
+
 @pytest.fixture
 def client(app, session):
     app.test_client_class = FreshContextClient
@@ -117,6 +127,20 @@ def login(client):
         return user
 
     return do_login
+
+
+@pytest.fixture
+def statements(session):
+    """Every SQL statement sent during the test, by any app's engine (an app with caches
+    on, made by the test, has its own)."""
+    seen = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", count)
+    yield seen
+    sa.event.remove(sa.engine.Engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

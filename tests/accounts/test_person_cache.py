@@ -7,41 +7,20 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from participation import create_app
 from participation.accounts import person_cache
 from participation.accounts.models import Role, User
 from participation.accounts.services import erase_account
-from participation.config import TestConfig
 from participation.core.models import utcnow
 from participation.extensions import db
 from participation.notifications.services import mark_read, notify
 from tests import factories
-from tests.conftest import FreshContextClient
+from tests.conftest import app_like
 
 
 @pytest.fixture
 def kept_app(app, tmp_path):
     """The test app's database, with people kept and a version file of its own."""
-    config = type("Kept", (TestConfig,), {
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "PERSON_CACHE_SECONDS": 30,
-        "PAGE_CACHE_VERSION_URL": str(tmp_path / "content-version"),
-    })
-    kept = create_app(config)
-    kept.test_client_class = FreshContextClient
-    return kept
-
-
-@pytest.fixture
-def statements(session):
-    seen = []
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    sa.event.listen(sa.engine.Engine, "before_cursor_execute", count)
-    yield seen
-    sa.event.remove(sa.engine.Engine, "before_cursor_execute", count)
+    return app_like(app, tmp_path, PERSON_CACHE_SECONDS=30)
 
 
 def client_of(kept_app, user):

@@ -4,7 +4,6 @@ never personal, and rendered again as soon as the data changes."""
 import os
 
 import pytest
-import sqlalchemy as sa
 from flask import render_template_string
 
 from participation import create_app
@@ -13,19 +12,13 @@ from participation.config import TestConfig
 from participation.core import page_cache
 from participation.extensions import db
 from tests import factories
-from tests.conftest import FreshContextClient
+from tests.conftest import app_like
 
 
 @pytest.fixture
 def cached_app(app, tmp_path):
     """The test app's database, with the cache on (the suite runs with it off)."""
-    config = type("Cached", (TestConfig,), {
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "PAGE_CACHE_SECONDS": 30,
-        "PAGE_CACHE_VERSION_URL": str(tmp_path / "content-version"),
-    })
-    cached = create_app(config)
-    cached.test_client_class = FreshContextClient
+    cached = app_like(app, tmp_path, PAGE_CACHE_SECONDS=30)
     calls = cached.config["FORM_PAGE_CALLS"] = []
 
     @cached.get("/essai-formulaire")
@@ -40,18 +33,6 @@ def cached_app(app, tmp_path):
 @pytest.fixture
 def visitor(cached_app, session):
     return cached_app.test_client()
-
-
-@pytest.fixture
-def statements(session):
-    seen = []
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    sa.event.listen(sa.engine.Engine, "before_cursor_execute", count)
-    yield seen
-    sa.event.remove(sa.engine.Engine, "before_cursor_execute", count)
 
 
 def proposal_by(author, title):
