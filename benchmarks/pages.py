@@ -35,31 +35,38 @@ ceiling; <= 50 KB compressed without images; <= 12 SQL statements per request;
 The figures depend on the machine and on what else runs on it (the load average
 is printed with them).
 
-Measured on 2026-11-28 on this 2-core machine, quiet (load average about 1 before a
-run), PostgreSQL, full data set, 8 s a page after its second of warm-up (``--duration 8``):
+Measured on 2026-11-28 (issue 9, last session) on this 2-core machine, PostgreSQL, full
+data set, 8 s a page after its second of warm-up (``--duration 8``), one of six runs:
 
     page                       req/s  ceiling  p50/p99 ms  SQL  CPU ms  KB sent (gzip)
-    minimal Flask page          4930        -   3.1/ 5.0     0    0.34
-    home                        2644      54%   5.7/ 9.4     1    0.7   17.8 (5.1)
-    proposals, first page       2250      46%   7.0/ 9.4     7    0.8   25.1 (6.3)
-    proposals, filtered, deep   2023      41%   7.5/14.1     7    0.9   25.5 (6.4)
-    proposal (most supported)   2051      42%   7.5/10.8     9    0.9   18.9 (5.5)
-    consultation results        1691      34%   9.2/14.1     5    1.1   32.7 (7.8)
-    decisions register          2378      48%   6.4/ 9.9     6    0.8   28.4 (6.8)
-    dashboard /resultats         304       6%  50.0/100.2    6    5.2   40.9 (8.8)
-    ballots: 189 a second at 32 voters, p99 298 ms, 8.7 ms of CPU and 6 statements each;
-    1,542 cast, none lost, none counted twice, 32 second tries all refused.
+    minimal Flask page          5271        -   2.9/ 4.3     0    0.27
+    home                        3121      59%   4.8/ 7.6     1    0.5   17.7 (5.1)
+    proposals, first page       2944      56%   5.0/ 9.2     7    0.5   25.1 (6.3)
+    proposals, filtered, deep   3063      58%   5.0/ 7.9     7    0.5   25.4 (6.4)
+    proposal (most supported)   3089      59%   5.0/ 8.2     9    0.5   18.8 (5.5)
+    consultation results        3009      57%   5.0/ 8.4     5    0.5   32.7 (7.8)
+    decisions register          3198      61%   4.8/ 6.9     6    0.5   28.3 (6.7)
+    dashboard /resultats        1517      29%   9.9/18.5     5    1.2   40.8 (8.7)
+    ballots: 330 a second at 32 voters, p99 157 ms, 4.2 ms of CPU and 3 statements each;
+    2,673 cast, none lost, none counted twice, 32 second tries all refused.
 
-The visitors' pages come from the copy each worker keeps (SQL: what a rendering from the
-database costs). Served live (``--no-page-cache``, as a logged-in person gets them) the
-same pages cost 3.2 (home) to 18.4 ms of CPU (the lists), 78-515 req/s. Before issue 9's
-work (same benchmark, loaded machine): lists 26 ms of CPU, ballots 27 ms and 16
-statements each. The dashboard is a logged-in page: loading the person (a session
-checked against the database on every request) and the menu cost about 2.5 ms of CPU
-before any of its own work, so it stays near 6 % of this ceiling; its figures are
-counted once a minute after the page is sent. Ballots: Flask, the login, CSRF, the
-limiter, the three writes and the receipt page; 300 a second would need about a third
-of that CPU on these 2 cores, shared with PostgreSQL and the load generator.
+The machine's speed changes from one run to the next (the same code: the ceiling from
+4,300 to 5,500 req/s, a ballot from 3.6 to 5.7 ms of workers' CPU). Over the six runs of
+the final code: every visitor page 43-75 % of the ceiling with p99 under 14 ms; the
+dashboard 23-30 % (p99 18-56 ms); ballots 255-330 a second (p99 148-254 ms), none lost
+or counted twice in any run. So the dashboard and the ballots sit on their targets (25 %,
+300 a second): met in some runs, missed by up to a sixth in others.
+
+Visitors' pages come from the copy each worker keeps (SQL: what a rendering from the
+database costs; ``--no-page-cache`` renders them every time, as before: 3 to 18 ms of
+CPU). A logged-in person comes from the copy each worker keeps of them while the
+"people" version holds, else from one statement with their roles and the menu's facts;
+the header and footer are kept per menu, the dashboard whole for every member of staff
+with the same menu (its SQL: a count of its figures, once a minute, in a thread beside
+the requests). A ballot: the person, the consultation, then the participation and the
+ballot in one INSERT on PostgreSQL; the receipt page is kept but for the receipt. Before
+issue 9 (same benchmark, loaded machine): lists 26 ms of CPU, the dashboard 114 req/s
+(p99 781 ms), ballots 85 a second at 27 ms of CPU and 16 statements each.
 """
 
 import argparse

@@ -36,16 +36,17 @@ ENDPOINT_SECTIONS = {"core.home": "home", "accounts.login": "login",
 _CSRF_MARK = "\x00csrf\x00"
 _NEXT_MARK = "\x00next\x00"
 MAX_KEPT = 200
+MAX_SIGNED = 5000
 
 
 def section() -> str | None:
-    endpoint = request.endpoint or ""
+    endpoint, path = request.endpoint or "", request.path
     if endpoint in ENDPOINT_SECTIONS:
         return ENDPOINT_SECTIONS[endpoint]
-    if endpoint.startswith("accounts.") and request.path.startswith("/accueil"):
+    if endpoint.startswith("accounts.") and path.startswith("/accueil"):
         return "front_desk"
     for prefix, name in SECTIONS:
-        if request.path.startswith(prefix):
+        if path.startswith(prefix):
             return name
     return None
 
@@ -54,6 +55,7 @@ class _Kept:
     def __init__(self):
         self.fragments: OrderedDict = OrderedDict()
         self.lock = threading.Lock()
+        self.signed: dict[str, str] = {}  # a session's CSRF secret -> its signed token
 
     def get(self, key):
         with self.lock:
@@ -106,10 +108,28 @@ def site_header() -> Markup:
 def _personal(html: str) -> Markup:
     """``html`` with this request's CSRF token and address to come back to."""
     if _CSRF_MARK in html:
-        html = html.replace(_CSRF_MARK, generate_csrf())
+        html = html.replace(_CSRF_MARK, _csrf_token())
     back = request.full_path if request.query_string else request.path
     return Markup(html.replace(  # noqa: S704  # nosec B704 — our template, address escaped
         _NEXT_MARK, escape(back)))
+
+
+def _csrf_token() -> str:
+    """This session's CSRF token. Tokens here never expire by time (WTF_CSRF_TIME_LIMIT is
+    None: they are tied to the session's secret), so the one signed for a session serves
+    its next pages too: signing it was a tenth of the work of a kept page."""
+    name = current_app.config["WTF_CSRF_FIELD_NAME"]
+    secret = session.get(name)
+    signed = current_app.extensions["layout"].signed
+    if (secret is not None and name not in g and secret in signed
+            and current_app.config["WTF_CSRF_TIME_LIMIT"] is None):
+        setattr(g, name, signed[secret])  # where Flask-WTF looks first, for the page's forms
+        return signed[secret]
+    token = generate_csrf()
+    if len(signed) >= MAX_SIGNED:
+        signed.clear()
+    signed[session[name]] = token
+    return token
 
 
 def shared_page(template: str, key, own: dict | None = None, **context) -> Markup:

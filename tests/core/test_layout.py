@@ -140,3 +140,26 @@ def test_a_page_that_made_a_form_token_is_not_kept(app, session, president, fres
     client.get("/resultats")
     client.get("/resultats")
     assert len(rendered) == 2
+
+
+def test_a_session_token_signed_once_stays_valid_for_its_session_only(app, session, inhabitant,
+                                                                      animator):
+    from flask import session as flask_session
+    from flask_wtf.csrf import validate_csrf
+    from wtforms.validators import ValidationError
+
+    tokens = {}
+    for person in (inhabitant, animator):
+        client = staff_client(app, person)
+        with client.session_transaction() as kept:
+            kept["csrf_token"] = f"secret-of-{person.id}"
+        pages = [client.get(path).text for path in ("/propositions", "/consultations")]
+        found = {t for page in pages for t in re.findall(r'name="csrf_token" value="([^"]+)"',
+                                                         page)}
+        assert len(found) == 1  # signed once for the session, served on its next pages
+        tokens[person.id] = found.pop()
+    with app.test_request_context("/"):
+        flask_session["csrf_token"] = f"secret-of-{inhabitant.id}"
+        validate_csrf(tokens[inhabitant.id])  # raises if not valid
+        with pytest.raises(ValidationError):
+            validate_csrf(tokens[animator.id])
