@@ -36,7 +36,7 @@ The figures depend on the machine and on what else runs on it (the load average
 is printed with them).
 
 Measured on 2026-11-28 (issue 9, last session) on this 2-core machine, PostgreSQL, full
-data set, 8 s a page after its second of warm-up (``--duration 8``), one of six runs:
+data set, 8 s a page after its second of warm-up (``--duration 8``), one of eight runs:
 
     page                       req/s  ceiling  p50/p99 ms  SQL  CPU ms  KB sent (gzip)
     minimal Flask page          5271        -   2.9/ 4.3     0    0.27
@@ -51,9 +51,9 @@ data set, 8 s a page after its second of warm-up (``--duration 8``), one of six 
     2,673 cast, none lost, none counted twice, 32 second tries all refused.
 
 The machine's speed changes from one run to the next (the same code: the ceiling from
-4,300 to 5,500 req/s, a ballot from 3.6 to 5.7 ms of workers' CPU). Over the six runs of
+4,300 to 5,500 req/s, a ballot from 3.6 to 5.7 ms of workers' CPU). Over eight runs of
 the final code: every visitor page 43-75 % of the ceiling with p99 under 14 ms; the
-dashboard 23-30 % (p99 18-56 ms); ballots 255-330 a second (p99 148-254 ms), none lost
+dashboard 23-30 % (p99 18-61 ms); ballots 255-330 a second (p99 140-254 ms), none lost
 or counted twice in any run. So the dashboard and the ballots sit on their targets (25 %,
 300 a second): met in some runs, missed by up to a sixth in others.
 

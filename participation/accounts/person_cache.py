@@ -27,7 +27,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, defer, joinedload
 
 from participation.accounts.models import User
 from participation.core import versions
@@ -78,6 +78,11 @@ class PersonCache:
 
 # name -> (key_at(now), column(key)): what the person's statement loads besides them.
 _FACTS: dict[str, tuple[Callable, Callable]] = {}
+# Read only by the login, two-step verification and retention code, which load them when
+# they do: neither the person's statement nor the copies kept of them hold these secrets.
+_NOT_LOADED = tuple(defer(column) for column in (
+    User.password_hash, User.totp_secret, User.totp_last_step, User.setup_code_hash,
+    User.setup_code_expires_at, User.inactivity_warned_at))
 # The person's statement for each set of facts' keys (one a day when a key is the date).
 _STATEMENTS: dict[tuple, sa.Select] = {}
 
@@ -102,7 +107,7 @@ def _query(session_token: str):
         columns = [column(key) for key, (_key_at, column) in zip(keys, _FACTS.values(),
                                                                  strict=True)]
         statement = _STATEMENTS[keys] = (
-            sa.select(User, *columns).options(joinedload(User.roles))
+            sa.select(User, *columns).options(joinedload(User.roles), *_NOT_LOADED)
             .where(User.session_token == sa.bindparam("session_token")))
     row = db.session.execute(statement, {"session_token": session_token}).unique().first()
     if row is None:

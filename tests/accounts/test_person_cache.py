@@ -187,3 +187,10 @@ def test_a_worker_keeps_a_bounded_number_of_people(kept_app, session, monkeypatc
         client_of(kept_app, person).get("/compte")
     assert list(kept_app.extensions["person_cache"].people) == [p.session_token
                                                                 for p in people[1:]]
+
+
+def test_kept_copies_hold_no_secret(kept_app, inhabitant):
+    client = client_of(kept_app, inhabitant)
+    client.get("/compte")
+    kept = next(iter(kept_app.extensions["person_cache"].people.values()))[2]
+    assert {"password_hash", "totp_secret", "setup_code_hash"} <= sa.inspect(kept).unloaded
