@@ -57,12 +57,9 @@ def dashboard():
     require("results.view")
     now = utcnow()
     default = queries.Period.containing(now)
-    if request.args:
-        form, period = _chosen_period(default)
-        make_form = lambda: form  # noqa: E731
-    else:  # the usual visit: the form is only needed to render the body again
-        period, make_form = default, lambda: _chosen_period(default)[0]
-    body = _dashboard_body(make_form, period, now)
+    # The usual visit asks nothing: the form is then made only if the body is rendered.
+    form, period = _chosen_period(default) if request.args else (None, default)
+    body = _dashboard_body(form, period, now)
     # The same for every member of staff with the same menu: kept whole with its body.
     return layout.shared_page("results/dashboard.html", (period, body), period=period,
                               body=body)
@@ -74,15 +71,16 @@ def dashboard():
 _bodies: dict[tuple, tuple[dict, Markup]] = {}
 
 
-def _dashboard_body(make_form, period, now) -> Markup:
+def _dashboard_body(form, period, now) -> Markup:
     seconds = current_app.config["DASHBOARD_CACHE_SECONDS"]
-    figures = queries.cached_dashboard(period, now, seconds, recount_later=_after_response)
+    figures = queries.cached_dashboard(period, now, seconds, recount_later=_count_beside_requests)
     key = (request.full_path, str(get_locale()), id(figures))
     if seconds > 0 and key in _bodies:
         return _bodies[key][1]
     # Our own template's output, where Jinja escaped every value.
     body = Markup(render_template(  # noqa: S704  # nosec B704 — escaped by Jinja
-        "results/_dashboard_body.html", form=make_form(), args=period_args(period),
+        "results/_dashboard_body.html", form=form or _chosen_period(period)[0],
+        args=period_args(period),
         report_args=period_args(report.default_period(now)), tables_meta=exports.TABLES,
         **figures))
     if seconds > 0:
@@ -92,7 +90,7 @@ def _dashboard_body(make_form, period, now) -> Markup:
     return body
 
 
-def _after_response(job) -> None:
+def _count_beside_requests(job) -> None:
     """Run ``job`` beside this worker's requests (a thread of its own, with the app and the
     request's language): nobody waits for it. Run after the response instead, it held a
     worker for the count (most of a second at the scale of the territory), once a minute,

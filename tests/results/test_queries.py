@@ -217,7 +217,7 @@ def test_a_count_beside_the_requests_runs_in_its_thread_with_the_language(app):
     from flask import current_app
     from flask_babel import get_locale
 
-    from participation.results.views import _after_response
+    from participation.results.views import _count_beside_requests
 
     seen, done = [], threading.Event()
 
@@ -226,6 +226,6 @@ def test_a_count_beside_the_requests_runs_in_its_thread_with_the_language(app):
         done.set()
 
     with app.test_request_context("/"), force_locale("en"):
-        _after_response(job)
+        _count_beside_requests(job)
     assert done.wait(5)
     assert seen == [(app.name, "en", "dashboard-count")]
