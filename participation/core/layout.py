@@ -152,7 +152,8 @@ def shared_page(template: str, key, own: dict | None = None, **context) -> Marku
                                                            for name in own})
         finally:
             g.pop("header_key", None)
-        if "csrf_token" not in g:  # else a form of the page may hold its reader's token
+        # Else a form of the page may hold its reader's token.
+        if current_app.config["WTF_CSRF_FIELD_NAME"] not in g:
             kept.put(key, html)
     for name, value in own.items():
         html = html.replace(f"\x00{name}\x00", escape(value))
